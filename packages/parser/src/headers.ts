@@ -1,0 +1,442 @@
+/**
+ * The header section of a parsed message. Original header lines stay as
+ * offsets into the source text until something asks for them, so the hot path
+ * builds no object per header, and untouched lines serialise byte for byte.
+ * Edits are recorded beside the originals: lines inserted at the top (Via,
+ * Record-Route, Route are all pushed there: only the relative order of
+ * same-name headers matters, RFC 3261 §7.3.1), lines appended at the end, and
+ * per-original replacements or deletions.
+ */
+import {
+  canonicalHeaderName,
+  classifyHeaderName,
+  HotHeader,
+  hotHeaderOf,
+  normalizeHeaderName,
+} from './header-names.js';
+import { firstListComma, splitList, unfold } from './grammar.js';
+
+/** A header line created or replaced after parsing. */
+export interface HeaderLine {
+  /** lowercase full name */
+  readonly lname: string;
+  readonly hot: HotHeader;
+  /** the line as it will be written, without CRLF */
+  readonly raw: string;
+  /** the value, unfolded */
+  readonly value: string;
+}
+
+export function makeHeaderLine(name: string, value: string): HeaderLine {
+  const lname = normalizeHeaderName(name);
+  const written = name.length === 1 ? name : canonicalHeaderName(name);
+  return { lname, hot: hotHeaderOf(lname), raw: `${written}: ${value}`, value };
+}
+
+/** Slots per original header in the offsets array. */
+const SLOTS = 5;
+// slot layout: hot id, name start, name end, value start, line end (value end)
+
+export class SipHeaders {
+  /** text the offsets point into (latin1 view of the message's header section) */
+  private readonly src: string;
+  private readonly offs: number[];
+  readonly originalCount: number;
+
+  private lnames: (string | undefined)[] | null = null;
+  private prefix: HeaderLine[] | null = null;
+  private tail: HeaderLine[] | null = null;
+  private overrides: (HeaderLine | null | undefined)[] | null = null;
+  /** bumped on every edit so callers can cache derived values */
+  version = 0;
+
+  constructor(src: string, offs: number[]) {
+    this.src = src;
+    this.offs = offs;
+    this.originalCount = offs.length / SLOTS;
+  }
+
+  static empty(): SipHeaders {
+    return new SipHeaders('', []);
+  }
+
+  get edited(): boolean {
+    return this.version !== 0;
+  }
+
+  // ---- originals ------------------------------------------------------------
+
+  private origHot(i: number): HotHeader {
+    return this.offs[i * SLOTS]!;
+  }
+
+  private origLname(i: number): string {
+    const hot = this.origHot(i);
+    if (hot !== HotHeader.Other) return HOT_NAMES[hot];
+    this.lnames ??= new Array<string | undefined>(this.originalCount);
+    let n = this.lnames[i];
+    if (n === undefined) {
+      const b = i * SLOTS;
+      n = normalizeHeaderName(this.src.slice(this.offs[b + 1], this.offs[b + 2]));
+      this.lnames[i] = n;
+    }
+    return n;
+  }
+
+  private origValue(i: number): string {
+    const b = i * SLOTS;
+    const raw = this.src.slice(this.offs[b + 3], this.offs[b + 4]);
+    return raw.indexOf('\n') < 0 ? raw : unfold(raw).trim();
+  }
+
+  private origRaw(i: number): string {
+    const b = i * SLOTS;
+    return this.src.slice(this.offs[b + 1], this.offs[b + 4]);
+  }
+
+  /** Original header's lowercase name as written in the message ("v" stays "v"). */
+  private origWrittenName(i: number): string {
+    const b = i * SLOTS;
+    return this.src.slice(this.offs[b + 1], this.offs[b + 2]);
+  }
+
+  // ---- iteration ------------------------------------------------------------
+
+  /**
+   * Visit every current header in order: (lname, value, hot). Returning true
+   * from the visitor stops the walk.
+   */
+  forEach(visit: (lname: string, value: string, hot: HotHeader) => boolean | void): void {
+    if (this.prefix !== null)
+      for (const h of this.prefix) if (visit(h.lname, h.value, h.hot) === true) return;
+    const ov = this.overrides;
+    for (let i = 0; i < this.originalCount; i++) {
+      const o = ov === null ? undefined : ov[i];
+      if (o === null) continue;
+      if (o !== undefined) {
+        if (visit(o.lname, o.value, o.hot) === true) return;
+      } else if (visit(this.origLname(i), this.origValue(i), this.origHot(i)) === true) return;
+    }
+    if (this.tail !== null)
+      for (const h of this.tail) if (visit(h.lname, h.value, h.hot) === true) return;
+  }
+
+  /** All current headers as [written name, value] pairs, in order. */
+  entries(): [string, string][] {
+    const out: [string, string][] = [];
+    if (this.prefix !== null) for (const h of this.prefix) out.push([nameOfRaw(h.raw), h.value]);
+    for (let i = 0; i < this.originalCount; i++) {
+      const o = this.overrides === null ? undefined : this.overrides[i];
+      if (o === null) continue;
+      if (o !== undefined) out.push([nameOfRaw(o.raw), o.value]);
+      else out.push([this.origWrittenName(i), this.origValue(i)]);
+    }
+    if (this.tail !== null) for (const h of this.tail) out.push([nameOfRaw(h.raw), h.value]);
+    return out;
+  }
+
+  get count(): number {
+    let n = 0;
+    this.forEach(() => {
+      n++;
+    });
+    return n;
+  }
+
+  // ---- lookups --------------------------------------------------------------
+
+  /** First header value with this name (compact forms accepted), or undefined. */
+  get(name: string): string | undefined {
+    const lname = normalizeHeaderName(name);
+    // fast path: an unedited message looks at originals only
+    if (this.version === 0) {
+      const hot = hotHeaderOf(lname);
+      for (let i = 0; i < this.originalCount; i++) {
+        if (
+          hot !== HotHeader.Other
+            ? this.origHot(i) === hot
+            : this.origHot(i) === HotHeader.Other && this.origLname(i) === lname
+        ) {
+          return this.origValue(i);
+        }
+      }
+      return undefined;
+    }
+    let found: string | undefined;
+    this.forEach((n, v) => {
+      if (n === lname) {
+        found = v;
+        return true;
+      }
+      return false;
+    });
+    return found;
+  }
+
+  /** First value of a hot header, found by id (used by the message's accessors). */
+  getHot(hot: HotHeader): string | undefined {
+    if (this.version === 0) {
+      for (let i = 0; i < this.originalCount; i++)
+        if (this.origHot(i) === hot) return this.origValue(i);
+      return undefined;
+    }
+    let found: string | undefined;
+    this.forEach((_n, v, h) => {
+      if (h === hot) {
+        found = v;
+        return true;
+      }
+      return false;
+    });
+    return found;
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  /** Every header line with this name, each value whole (not split on commas). */
+  getAll(name: string): string[] {
+    const lname = normalizeHeaderName(name);
+    const out: string[] = [];
+    this.forEach((n, v) => {
+      if (n === lname) out.push(v);
+    });
+    return out;
+  }
+
+  /** Every comma-separated value of every line with this name, in order (RFC 3261 §7.3.1). */
+  values(name: string): string[] {
+    const out: string[] = [];
+    for (const v of this.getAll(name)) for (const part of splitList(v)) out.push(part);
+    return out;
+  }
+
+  /** Values of a hot header by id, split on commas. */
+  hotValues(hot: HotHeader): string[] {
+    const out: string[] = [];
+    this.forEach((_n, v, h) => {
+      if (h === hot) for (const part of splitList(v)) out.push(part);
+    });
+    return out;
+  }
+
+  /** Number of header lines with this hot id (e.g. duplicate Content-Length detection). */
+  hotLineCount(hot: HotHeader): number {
+    let n = 0;
+    this.forEach((_l, _v, h) => {
+      if (h === hot) n++;
+    });
+    return n;
+  }
+
+  // ---- edits ----------------------------------------------------------------
+
+  /** Insert a header line above every existing one: the way to push Via, Record-Route, Route. */
+  prepend(name: string, value: string): void {
+    (this.prefix ??= []).unshift(makeHeaderLine(name, value));
+    this.version++;
+  }
+
+  /** Add a header line after all others. */
+  append(name: string, value: string): void {
+    (this.tail ??= []).push(makeHeaderLine(name, value));
+    this.version++;
+  }
+
+  /** Replace every line with this name by one line, kept at the first one's position. */
+  set(name: string, value: string): void {
+    const line = makeHeaderLine(name, value);
+    if (!this.replaceAll(line.lname, line)) (this.tail ??= []).push(line);
+    this.version++;
+  }
+
+  /** Remove every line with this name. Returns how many were removed. */
+  remove(name: string): number {
+    const lname = normalizeHeaderName(name);
+    let removed = 0;
+    if (this.prefix !== null) {
+      const before = this.prefix.length;
+      this.prefix = this.prefix.filter((h) => h.lname !== lname);
+      removed += before - this.prefix.length;
+    }
+    for (let i = 0; i < this.originalCount; i++) {
+      const o = this.overrides === null ? undefined : this.overrides[i];
+      if (o === null) continue;
+      if ((o !== undefined ? o.lname : this.origLname(i)) === lname) {
+        this.override(i, null);
+        removed++;
+      }
+    }
+    if (this.tail !== null) {
+      const before = this.tail.length;
+      this.tail = this.tail.filter((h) => h.lname !== lname);
+      removed += before - this.tail.length;
+    }
+    if (removed > 0) this.version++;
+    return removed;
+  }
+
+  /**
+   * Remove the first comma-separated value of the first line with this name
+   * (pop the top Via, the top Route). The rest of that line is kept as
+   * written; other lines are untouched. Returns the removed value.
+   */
+  removeFirstValue(name: string): string | undefined {
+    const lname = normalizeHeaderName(name);
+    if (this.prefix !== null) {
+      const idx = this.prefix.findIndex((h) => h.lname === lname);
+      if (idx >= 0) {
+        const h = this.prefix[idx]!;
+        const { first, rest } = splitFirst(h.value);
+        if (rest === null) this.prefix.splice(idx, 1);
+        else this.prefix[idx] = makeHeaderLine(nameOfRaw(h.raw), rest);
+        this.version++;
+        return first;
+      }
+    }
+    for (let i = 0; i < this.originalCount; i++) {
+      const o = this.overrides === null ? undefined : this.overrides[i];
+      if (o === null) continue;
+      const n = o !== undefined ? o.lname : this.origLname(i);
+      if (n !== lname) continue;
+      const value = o !== undefined ? o.value : this.origValue(i);
+      const { first, rest } = splitFirst(value);
+      const written = o !== undefined ? nameOfRaw(o.raw) : this.origWrittenName(i);
+      this.override(i, rest === null ? null : makeHeaderLine(written, rest));
+      this.version++;
+      return first;
+    }
+    if (this.tail !== null) {
+      const idx = this.tail.findIndex((h) => h.lname === lname);
+      if (idx >= 0) {
+        const h = this.tail[idx]!;
+        const { first, rest } = splitFirst(h.value);
+        if (rest === null) this.tail.splice(idx, 1);
+        else this.tail[idx] = makeHeaderLine(nameOfRaw(h.raw), rest);
+        this.version++;
+        return first;
+      }
+    }
+    return undefined;
+  }
+
+  private replaceAll(lname: string, line: HeaderLine): boolean {
+    let placed = false;
+    if (this.prefix !== null) {
+      const out: HeaderLine[] = [];
+      for (const h of this.prefix) {
+        if (h.lname !== lname) out.push(h);
+        else if (!placed) {
+          out.push(line);
+          placed = true;
+        }
+      }
+      this.prefix = out;
+    }
+    for (let i = 0; i < this.originalCount; i++) {
+      const o = this.overrides === null ? undefined : this.overrides[i];
+      if (o === null) continue;
+      if ((o !== undefined ? o.lname : this.origLname(i)) !== lname) continue;
+      this.override(i, placed ? null : line);
+      placed = true;
+    }
+    if (this.tail !== null) {
+      const out: HeaderLine[] = [];
+      for (const h of this.tail) {
+        if (h.lname !== lname) out.push(h);
+        else if (!placed) {
+          out.push(line);
+          placed = true;
+        }
+      }
+      this.tail = out;
+    }
+    return placed;
+  }
+
+  private override(i: number, line: HeaderLine | null): void {
+    this.overrides ??= new Array<HeaderLine | null | undefined>(this.originalCount);
+    this.overrides[i] = line;
+  }
+
+  // ---- serialisation --------------------------------------------------------
+
+  /**
+   * The header lines, each followed by CRLF. Runs of untouched original lines
+   * are copied as one slice of the source, so they keep their exact bytes
+   * (folding, spacing, compact names, LF-only line ends if that is what came).
+   */
+  serialize(): string {
+    let out = '';
+    if (this.prefix !== null) for (const h of this.prefix) out += h.raw + '\r\n';
+    const ov = this.overrides;
+    let runStart = -1;
+    let runEnd = -1;
+    for (let i = 0; i < this.originalCount; i++) {
+      const o = ov === null ? undefined : ov[i];
+      if (o === undefined) {
+        if (runStart < 0) runStart = i;
+        runEnd = i;
+        continue;
+      }
+      if (runStart >= 0) {
+        out += this.originalRun(runStart, runEnd);
+        runStart = -1;
+      }
+      if (o !== null) out += o.raw + '\r\n';
+    }
+    if (runStart >= 0) out += this.originalRun(runStart, runEnd);
+    if (this.tail !== null) for (const h of this.tail) out += h.raw + '\r\n';
+    return out;
+  }
+
+  private originalRun(first: number, last: number): string {
+    const start = this.offs[first * SLOTS + 1]!;
+    const end = this.offs[last * SLOTS + 4]!;
+    // line ends inside the run are copied as they came; the last one is ours
+    return this.src.slice(start, end) + lineEndAfter(this.src, end);
+  }
+
+  /** Original raw line i (for diagnostics and tests). */
+  originalLine(i: number): string {
+    return this.origRaw(i);
+  }
+}
+
+/** The line terminator that followed `end` in the source: CRLF or LF. */
+function lineEndAfter(src: string, end: number): string {
+  // the value end may sit before trailing whitespace; copy it too
+  let i = end;
+  while (i < src.length && (src.charCodeAt(i) === 0x20 || src.charCodeAt(i) === 0x09)) i++;
+  const ws = src.slice(end, i);
+  return src.charCodeAt(i) === 0x0d ? ws + '\r\n' : ws + '\n';
+}
+
+function splitFirst(value: string): { first: string; rest: string | null } {
+  const comma = firstListComma(value);
+  if (comma < 0) return { first: value.trim(), rest: null };
+  const rest = value.slice(comma + 1).trim();
+  return { first: value.slice(0, comma).trim(), rest: rest.length > 0 ? rest : null };
+}
+
+function nameOfRaw(raw: string): string {
+  const colon = raw.indexOf(':');
+  return raw.slice(0, colon).trim();
+}
+
+const HOT_NAMES: Record<HotHeader, string> = {
+  [HotHeader.Other]: '',
+  [HotHeader.Via]: 'via',
+  [HotHeader.CallId]: 'call-id',
+  [HotHeader.CSeq]: 'cseq',
+  [HotHeader.MaxForwards]: 'max-forwards',
+  [HotHeader.ContentLength]: 'content-length',
+  [HotHeader.Route]: 'route',
+  [HotHeader.From]: 'from',
+  [HotHeader.To]: 'to',
+  [HotHeader.RecordRoute]: 'record-route',
+  [HotHeader.Contact]: 'contact',
+};
+
+export { classifyHeaderName, SLOTS as HEADER_SLOTS };

@@ -1,0 +1,311 @@
+/**
+ * SipRequest / SipResponse. Hot fields (Call-ID, CSeq, Max-Forwards,
+ * Content-Length) are read once by the parser and kept as plain fields;
+ * everything else is parsed on first use and cached until the headers change.
+ */
+import { SipParseError } from './errors.js';
+import { HotHeader } from './header-names.js';
+import { SipHeaders } from './headers.js';
+import { parseDecimal, unfold } from './grammar.js';
+import { parseNameAddr, type NameAddr } from './name-addr.js';
+import { parseUri, type Uri } from './uri.js';
+import { parseVia, type Via } from './via.js';
+
+export interface CSeq {
+  seq: number;
+  method: string;
+}
+
+/** RFC 3261 §8.1.1.5: the CSeq number is a 32-bit unsigned integer less than 2^31. */
+export const MAX_CSEQ = 2 ** 31 - 1;
+
+abstract class SipMessageBase {
+  readonly headers: SipHeaders;
+  /** the message body (may be empty) */
+  body: Buffer;
+  /**
+   * Bytes the Content-Length promised that the datagram did not carry
+   * (0 when complete). RFC 3261 §18.3: a UDP request that is short answers 400.
+   */
+  truncatedBy: number;
+  /** the bytes this message was parsed from, or null when built in code */
+  readonly source: Buffer | null;
+  /** offset of the first header line inside `source` */
+  readonly headerOffset: number;
+
+  // hot fields, refreshed when `headers.version` moves
+  private hotVersion: number;
+  private _callId: string;
+  private _cseq: CSeq | null;
+  private _maxForwards: number | null;
+  private _contentLength: number | null;
+  // lazily parsed
+  private lazyVersion = -1;
+  private _vias: Via[] | null = null;
+  private _from: NameAddr | null = null;
+  private _to: NameAddr | null = null;
+
+  constructor(
+    headers: SipHeaders,
+    body: Buffer,
+    source: Buffer | null,
+    headerOffset: number,
+    hot: HotFields | null,
+  ) {
+    this.headers = headers;
+    this.body = body;
+    this.truncatedBy = 0;
+    this.source = source;
+    this.headerOffset = headerOffset;
+    this.hotVersion = headers.version;
+    this._callId = hot?.callId ?? '';
+    this._cseq = hot?.cseq ?? null;
+    this._maxForwards = hot?.maxForwards ?? null;
+    this._contentLength = hot?.contentLength ?? null;
+    if (hot === null) this.hotVersion = -1;
+  }
+
+  abstract readonly isRequest: boolean;
+
+  private refreshHot(): void {
+    if (this.hotVersion === this.headers.version) return;
+    const hot = readHotFields(this.headers);
+    this._callId = hot.callId;
+    this._cseq = hot.cseq;
+    this._maxForwards = hot.maxForwards;
+    this._contentLength = hot.contentLength;
+    this.hotVersion = this.headers.version;
+  }
+
+  private refreshLazy(): void {
+    if (this.lazyVersion === this.headers.version) return;
+    this._vias = null;
+    this._from = null;
+    this._to = null;
+    this.lazyVersion = this.headers.version;
+  }
+
+  get callId(): string {
+    this.refreshHot();
+    return this._callId;
+  }
+
+  /** CSeq; throws SipParseError when the message has none (validateRequest reports it first). */
+  get cseq(): CSeq {
+    this.refreshHot();
+    if (this._cseq === null) throw new SipParseError('BAD_CSEQ', 'missing CSeq');
+    return this._cseq;
+  }
+
+  get hasCSeq(): boolean {
+    this.refreshHot();
+    return this._cseq !== null;
+  }
+
+  get maxForwards(): number | null {
+    this.refreshHot();
+    return this._maxForwards;
+  }
+
+  get contentLength(): number | null {
+    this.refreshHot();
+    return this._contentLength;
+  }
+
+  /** Top Via value, unparsed (cheap: the edge hashes it without building objects). */
+  get topViaRaw(): string | undefined {
+    const v = this.headers.getHot(HotHeader.Via);
+    if (v === undefined) return undefined;
+    const comma = v.indexOf(',');
+    return comma < 0 ? v.trim() : this.headers.hotValues(HotHeader.Via)[0];
+  }
+
+  /** All Via values, parsed, top first. */
+  get vias(): Via[] {
+    this.refreshLazy();
+    return (this._vias ??= this.headers.hotValues(HotHeader.Via).map(parseVia));
+  }
+
+  get topVia(): Via | undefined {
+    return this.vias[0];
+  }
+
+  get from(): NameAddr {
+    this.refreshLazy();
+    return (this._from ??= parseRequired(this.headers, HotHeader.From, 'From'));
+  }
+
+  get to(): NameAddr {
+    this.refreshLazy();
+    return (this._to ??= parseRequired(this.headers, HotHeader.To, 'To'));
+  }
+
+  get fromTag(): string | null {
+    return this.from.params.get('tag') ?? null;
+  }
+
+  get toTag(): string | null {
+    return this.to.params.get('tag') ?? null;
+  }
+
+  /** Route values, top first. */
+  get routes(): NameAddr[] {
+    return this.headers.hotValues(HotHeader.Route).map((v) => parseNameAddr(v));
+  }
+
+  get recordRoutes(): NameAddr[] {
+    return this.headers.hotValues(HotHeader.RecordRoute).map((v) => parseNameAddr(v));
+  }
+
+  /** True when at least one Route header is present (no parsing). */
+  get hasRoute(): boolean {
+    return this.headers.getHot(HotHeader.Route) !== undefined;
+  }
+
+  /** Set the body and keep Content-Length true to it. */
+  setBody(body: Buffer | string, contentType?: string): void {
+    this.body = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    this.headers.set('Content-Length', String(this.body.length));
+    if (contentType !== undefined) this.headers.set('Content-Type', contentType);
+  }
+}
+
+export class SipRequest extends SipMessageBase {
+  readonly isRequest = true as const;
+  method: string;
+  /** Request-URI as written */
+  private _uri: string;
+  private _parsedUri: Uri | null = null;
+  /** "SIP/2.0" */
+  version: string;
+  /** the start line was changed after parsing */
+  startLineEdited = false;
+
+  constructor(
+    method: string,
+    uri: string,
+    headers: SipHeaders,
+    body: Buffer = Buffer.alloc(0),
+    source: Buffer | null = null,
+    headerOffset = 0,
+    hot: HotFields | null = null,
+    version = 'SIP/2.0',
+  ) {
+    super(headers, body, source, headerOffset, hot);
+    this.method = method;
+    this._uri = uri;
+    this.version = version;
+  }
+
+  get uri(): string {
+    return this._uri;
+  }
+
+  set uri(value: string) {
+    this._uri = value;
+    this._parsedUri = null;
+    this.startLineEdited = true;
+  }
+
+  /** The Request-URI parsed (throws SipParseError when malformed). */
+  get requestUri(): Uri {
+    return (this._parsedUri ??= parseUri(this._uri));
+  }
+
+  get startLine(): string {
+    return `${this.method} ${this._uri} ${this.version}`;
+  }
+}
+
+export class SipResponse extends SipMessageBase {
+  readonly isRequest = false as const;
+  status: number;
+  reason: string;
+  version: string;
+  startLineEdited = false;
+
+  constructor(
+    status: number,
+    reason: string,
+    headers: SipHeaders,
+    body: Buffer = Buffer.alloc(0),
+    source: Buffer | null = null,
+    headerOffset = 0,
+    hot: HotFields | null = null,
+    version = 'SIP/2.0',
+  ) {
+    super(headers, body, source, headerOffset, hot);
+    this.status = status;
+    this.reason = reason;
+    this.version = version;
+  }
+
+  get startLine(): string {
+    return `${this.version} ${this.status} ${this.reason}`;
+  }
+}
+
+export type SipMessage = SipRequest | SipResponse;
+
+export function isRequest(m: SipMessage): m is SipRequest {
+  return m.isRequest;
+}
+
+export function isResponse(m: SipMessage): m is SipResponse {
+  return !m.isRequest;
+}
+
+// ---- hot field parsing, shared by the parser and the refresh above ----------
+
+export interface HotFields {
+  callId: string;
+  cseq: CSeq | null;
+  maxForwards: number | null;
+  contentLength: number | null;
+}
+
+export function parseCSeqValue(value: string): CSeq {
+  const v = unfold(value).trim();
+  let i = 0;
+  while (i < v.length && v.charCodeAt(i) >= 0x30 && v.charCodeAt(i) <= 0x39) i++;
+  const seq = parseDecimal(v.slice(0, i), MAX_CSEQ);
+  if (seq < 0) throw new SipParseError('BAD_CSEQ', `bad CSeq number "${v.slice(0, 40)}"`);
+  const method = v.slice(i).trim();
+  if (method.length === 0 || i === v.length || !/^[\w.!%*+`'~-]+$/.test(method)) {
+    throw new SipParseError('BAD_CSEQ', `bad CSeq method "${method.slice(0, 40)}"`);
+  }
+  return { seq, method };
+}
+
+export function readHotFields(headers: SipHeaders): HotFields {
+  const callId = headers.getHot(HotHeader.CallId);
+  const cseq = headers.getHot(HotHeader.CSeq);
+  const mf = headers.getHot(HotHeader.MaxForwards);
+  const cl = headers.getHot(HotHeader.ContentLength);
+  return {
+    callId: callId === undefined ? '' : callId.trim(),
+    cseq: cseq === undefined ? null : parseCSeqValue(cseq),
+    maxForwards: mf === undefined ? null : parseMaxForwards(mf),
+    contentLength: cl === undefined ? null : parseContentLength(cl),
+  };
+}
+
+export function parseMaxForwards(value: string): number {
+  const n = parseDecimal(value.trim(), 255);
+  if (n < 0)
+    throw new SipParseError('BAD_MAX_FORWARDS', `bad Max-Forwards "${value.slice(0, 40)}"`);
+  return n;
+}
+
+export function parseContentLength(value: string): number {
+  const n = parseDecimal(value.trim(), 2 ** 31 - 1);
+  if (n < 0)
+    throw new SipParseError('BAD_CONTENT_LENGTH', `bad Content-Length "${value.slice(0, 40)}"`);
+  return n;
+}
+
+function parseRequired(headers: SipHeaders, hot: HotHeader, name: string): NameAddr {
+  const v = headers.getHot(hot);
+  if (v === undefined) throw new SipParseError('BAD_NAME_ADDR', `missing ${name}`);
+  return parseNameAddr(v);
+}
