@@ -1,0 +1,32 @@
+import type { HangupParty } from '../state/dialog-state.js';
+
+/** Asterisk-style dispositions (issue #5). */
+export type CdrDisposition = 'ANSWERED' | 'NO ANSWER' | 'BUSY' | 'FAILED' | 'CANCELLED';
+
+/** One call detail record; JSON-safe, written once per call. */
+export interface CdrRecord {
+  readonly callId: string;
+  readonly dialogId: string;
+  readonly fromUri: string;
+  readonly toUri: string;
+  readonly callerContact: string | null;
+  readonly calleeContact: string | null;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  readonly answeredAt: number | null;
+  readonly endedAt: number;
+  /** End − start, ms and whole seconds (rounded up). */
+  readonly durationMs: number;
+  readonly durationSec: number;
+  /** End − answer (0 if never answered), ms and whole seconds (rounded up: a started second is billed). */
+  readonly billableMs: number;
+  readonly billableSec: number;
+  readonly disposition: CdrDisposition;
+  readonly finalStatus: number | null;
+  readonly hangupParty: HangupParty | null;
+  readonly hangupReason: string | null;
+  readonly referredBy: string | null;
+  readonly replaces: string | null;
+  /** Core node that wrote the record. */
+  readonly coreNode: string;
+}
