@@ -8,6 +8,7 @@ import tseslint from 'typescript-eslint';
  * Each layer lists the packages it must never import.
  */
 const layers = [
+  { files: ['packages/config/**'], forbid: ['parser', 'transport', 'transaction', 'dialog', 'edge', 'core'] },
   { files: ['packages/parser/**'], forbid: ['transport', 'transaction', 'dialog', 'edge', 'core'] },
   { files: ['packages/transport/**'], forbid: ['transaction', 'dialog', 'edge', 'core'] },
   { files: ['packages/transaction/**'], forbid: ['dialog', 'edge', 'core'] },

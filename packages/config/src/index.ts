@@ -1,0 +1,3 @@
+export { loadConfig, applyEnvOverrides, ConfigError, type LoadOptions } from './load.js';
+export { logLevelSchema, listenerSchema, type ListenerConfig } from './schemas.js';
+export { createRootLogger, type Logger } from './logger.js';
