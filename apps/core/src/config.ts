@@ -1,0 +1,173 @@
+/**
+ * Core configuration schema: listeners, store, registrar, media-server groups,
+ * hunt groups and the route table (ARCHITECTURE.md §4: a mode per route).
+ */
+import { listenerSchema, loadConfig, logLevelSchema, type LoadOptions } from '@strata/config';
+import { z } from 'zod';
+
+const sipUri = z.string().regex(/^sips?:\S+$/, 'a SIP URI, e.g. sip:10.0.0.5:5080');
+
+const redisSchema = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(1).max(65535).default(6379),
+    password: z.string().optional(),
+    db: z.number().int().min(0).default(0),
+    sentinels: z.array(z.object({ host: z.string(), port: z.number().int() })).optional(),
+    sentinelName: z.string().optional(),
+    cluster: z.array(z.object({ host: z.string(), port: z.number().int() })).optional(),
+    keyPrefix: z.string().default('strata'),
+  })
+  .default({});
+
+const probeSchema = z
+  .object({
+    intervalMs: z.number().int().min(50).default(2000),
+    timeoutMs: z.number().int().min(20).default(1500),
+    downAfter: z.number().int().min(1).default(2),
+    upAfter: z.number().int().min(1).default(2),
+  })
+  .default({});
+
+export const mediaGroupSchema = z.object({
+  /** Kamailio dispatcher-like algorithms */
+  algorithm: z
+    .enum(['hash-callid', 'round-robin', 'weighted', 'least-active'])
+    .default('hash-callid'),
+  targets: z.array(z.object({ uri: sipUri, weight: z.number().int().min(1).default(1) })).min(1),
+  probe: probeSchema,
+  /** statuses after which the call fails over to the next server (plus timeouts, RFC 3261 §16.7 408) */
+  failoverOn: z.array(z.number().int().min(300).max(699)).default([500, 502, 503, 504, 408]),
+});
+
+export const huntGroupSchema = z.object({
+  strategy: z.enum(['parallel', 'sequential', 'weighted']).default('sequential'),
+  /** per member, for sequential/weighted */
+  ringSeconds: z.number().int().min(1).default(15),
+  members: z
+    .array(z.object({ target: z.string().min(1), weight: z.number().int().min(1).default(1) }))
+    .min(1),
+});
+
+const targetSchema = z.union([
+  z.object({ registrar: z.literal(true) }),
+  z.object({ uri: sipUri }),
+  z.object({ mediaGroup: z.string() }),
+  z.object({ huntGroup: z.string() }),
+]);
+
+export const routeSchema = z.object({
+  name: z.string().min(1),
+  match: z
+    .object({
+      methods: z.array(z.string()).optional(),
+      /** regular expression over the Request-URI user part */
+      user: z.string().optional(),
+      /** Request-URI user starts with one of these (dialled prefix) */
+      prefix: z.array(z.string()).optional(),
+      domain: z.array(z.string()).optional(),
+      /** source addresses (CIDR) */
+      source: z.array(z.string()).optional(),
+      /** header name → regular expression over its first value */
+      headers: z.record(z.string()).optional(),
+    })
+    .default({}),
+  /** omitted: dialog for INVITE, transaction for other requests (ARCHITECTURE.md §4) */
+  mode: z.enum(['stateless', 'transaction', 'dialog']).optional(),
+  /** alternatives tried in order: the first that yields targets is used */
+  targets: z.array(targetSchema).min(1),
+  /** per-route call limit (0 = off) */
+  maxDurationSeconds: z.number().int().min(0).default(0),
+  /** concurrent-call profile key template, e.g. "account:${from.user}"; limit 0 = off */
+  concurrency: z.object({ key: z.string(), limit: z.number().int().min(0) }).optional(),
+});
+
+export type RouteConfig = z.infer<typeof routeSchema>;
+export type MediaGroupConfig = z.infer<typeof mediaGroupSchema>;
+export type HuntGroupConfig = z.infer<typeof huntGroupSchema>;
+export type TargetConfig = z.infer<typeof targetSchema>;
+
+export const DEFAULT_ROUTES: RouteConfig[] = [
+  {
+    name: 'register',
+    match: { methods: ['REGISTER'] },
+    targets: [{ registrar: true }],
+    maxDurationSeconds: 0,
+  },
+  {
+    name: 'calls',
+    match: { methods: ['INVITE', 'MESSAGE', 'SUBSCRIBE', 'OPTIONS'] },
+    targets: [{ registrar: true }, { mediaGroup: 'media' }],
+    maxDurationSeconds: 0,
+  },
+];
+
+export const coreConfigSchema = z.object({
+  nodeId: z.string().min(1).default('core-1'),
+  logLevel: logLevelSchema,
+  listen: z
+    .array(listenerSchema)
+    .min(1)
+    .default([{ transport: 'udp', host: '127.0.0.1', port: 5070 }]),
+  /** domains we are responsible for (registrar, Request-URI checks) */
+  domains: z.array(z.string()).default(['localhost', '127.0.0.1']),
+  store: z
+    .object({
+      kind: z.enum(['memory', 'redis']).default('memory'),
+      redis: redisSchema,
+    })
+    .default({}),
+  registrar: z
+    .object({
+      minExpires: z.number().int().min(1).default(60),
+      maxExpires: z.number().int().min(1).default(3600),
+      defaultExpires: z.number().int().min(1).default(3600),
+      maxContacts: z.number().int().min(1).default(10),
+      /** OPTIONS to registered UDP contacts behind NAT; 0 = off */
+      natKeepaliveSeconds: z.number().int().min(0).default(30),
+    })
+    .default({}),
+  mediaGroups: z
+    .record(mediaGroupSchema)
+    .default({
+      media: {
+        algorithm: 'hash-callid',
+        targets: [{ uri: 'sip:127.0.0.1:5080', weight: 1 }],
+        probe: {},
+        failoverOn: [500, 502, 503, 504, 408],
+      },
+    }),
+  huntGroups: z.record(huntGroupSchema).default({}),
+  routes: z.array(routeSchema).default(DEFAULT_ROUTES),
+  dialog: z
+    .object({
+      keepaliveIntervalSeconds: z.number().int().min(0).default(30),
+      keepaliveFailures: z.number().int().min(1).default(2),
+      earlyTimeoutSeconds: z.number().int().min(1).default(180),
+      maxDurationSeconds: z.number().int().min(0).default(0),
+      leaseSeconds: z.number().int().min(1).default(30),
+    })
+    .default({}),
+  transaction: z
+    .object({
+      t1Ms: z.number().int().min(1).default(500),
+      t2Ms: z.number().int().min(1).default(4000),
+      t4Ms: z.number().int().min(1).default(5000),
+      timerCSeconds: z.number().int().min(181).default(181),
+    })
+    .default({}),
+  cdr: z
+    .object({
+      /** JSON-lines file; empty = off */
+      file: z.string().default('var/cdr.jsonl'),
+      redisStream: z.boolean().default(false),
+    })
+    .default({}),
+  maxForwards: z.number().int().min(1).max(255).default(70),
+});
+
+export type CoreConfig = z.infer<typeof coreConfigSchema>;
+
+export function loadCoreConfig(options: LoadOptions = {}): CoreConfig {
+  return loadConfig(coreConfigSchema, options);
+}

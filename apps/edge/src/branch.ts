@@ -1,0 +1,41 @@
+/**
+ * Stateless branch computation, RFC 3261 §16.11: "If [the received branch]
+ * begins with the magic cookie, the first component of the branch ID of the
+ * outgoing request is computed as a hash of the received branch ID.
+ * Otherwise, the first component of the branch ID is computed as a hash of
+ * the topmost Via, the tag in the To header field, the tag in the From header
+ * field, the Call-ID header field, the CSeq number (but not method), and the
+ * Request-URI from the received request."
+ * A retransmission therefore gets the same branch (and, hashed on Call-ID, the
+ * same core), and a CANCEL gets its INVITE's branch.
+ */
+import { createHash } from 'node:crypto';
+import { MAGIC_COOKIE, type SipRequest } from '@strata/parser';
+
+/** Our branches start with this, so responses to us are recognised cheaply. */
+export const EDGE_BRANCH_PREFIX = `${MAGIC_COOKIE}sE`;
+export const PROBE_BRANCH_PREFIX = `${MAGIC_COOKIE}sP`;
+
+export function statelessBranch(req: SipRequest, salt: string): string {
+  const hash = createHash('sha1').update(salt);
+  const topVia = req.topViaRaw ?? '';
+  const branch = /;\s*branch\s*=\s*([^;\s,]+)/i.exec(topVia)?.[1];
+  if (branch !== undefined && branch.startsWith(MAGIC_COOKIE)) {
+    hash.update(branch);
+  } else {
+    // RFC 2543 peers: no cookie, so hash what identifies the transaction
+    hash
+      .update(topVia)
+      .update('\0')
+      .update(req.method === 'ACK' ? '' : (req.toTag ?? ''))
+      .update('\0')
+      .update(req.fromTag ?? '')
+      .update('\0')
+      .update(req.callId)
+      .update('\0')
+      .update(String(req.cseq.seq))
+      .update('\0')
+      .update(req.uri);
+  }
+  return EDGE_BRANCH_PREFIX + hash.digest('base64url').slice(0, 22);
+}

@@ -1,0 +1,125 @@
+/**
+ * EdgeNode: wires one transport to the ring, the probes, the protections and
+ * the forwarder. Construction is pure; start() begins probing.
+ */
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { parse as parseYaml } from 'yaml';
+import type { MessageSource } from '@strata/transport';
+import type { SipMessage } from '@strata/parser';
+import { buildAllowList } from './cidr.js';
+import type { EdgeConfig } from './config.js';
+import { CoreProber } from './core-prober.js';
+import { StatelessDigest, StaticCredentials, type Credentials } from './digest.js';
+import { FlowTokens } from './flow-token.js';
+import { EdgeForwarder, type EdgeTransport, type LocalAddress } from './forwarder.js';
+import { TokenBucketLimiter } from './rate-limiter.js';
+import { CoreRing, type CoreNode } from './ring.js';
+import { EdgeStats } from './stats.js';
+
+export class EdgeNode {
+  readonly ring: CoreRing;
+  readonly stats = new EdgeStats();
+  readonly prober: CoreProber;
+  readonly forwarder: EdgeForwarder;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    readonly config: EdgeConfig,
+    readonly transport: EdgeTransport,
+    readonly logger: Logger,
+    locals: readonly LocalAddress[],
+  ) {
+    const log = logger.child({ component: 'edge' });
+    this.ring = new CoreRing(config.cores.map(parseCore), {
+      vnodes: config.ring.vnodes,
+      rejoin: config.ring.rejoin,
+      rejoinGraceMs: config.ring.rejoinGraceMs,
+    });
+    this.prober = new CoreProber(
+      this.ring,
+      transport,
+      { ...config.health, nodeId: config.nodeId },
+      logger.child({ component: 'prober' }),
+    );
+    const rl = config.protection.rateLimit;
+    const trusted = [...config.protection.trusted];
+    this.forwarder = new EdgeForwarder({
+      transport,
+      ring: this.ring,
+      prober: this.prober,
+      stats: this.stats,
+      logger: log,
+      flows: new FlowTokens(),
+      limiter: rl.enabled
+        ? new TokenBucketLimiter({
+            ratePerSecond: rl.ratePerSecond,
+            burst: rl.burst,
+            maxSources: rl.maxSources,
+          })
+        : null,
+      limitAction: rl.action,
+      trusted: buildAllowList(trusted),
+      scannerAgents: config.protection.userAgentBlocklist.map((s) => s.toLowerCase()),
+      domains: config.protection.noOpenRelay
+        ? new Set(config.domains.map((d) => d.toLowerCase()))
+        : null,
+      digest: config.auth.enabled ? makeDigest(config) : null,
+      authMethods: new Set(config.auth.methods.map((m) => m.toUpperCase())),
+      locals,
+      branchSalt: config.nodeId,
+      maxForwards: config.maxForwards,
+    });
+  }
+
+  start(): void {
+    this.unsubscribe = this.transport.onMessage((msg: SipMessage, source: MessageSource) =>
+      this.forwarder.handle(msg, source),
+    );
+    this.prober.start();
+  }
+
+  stop(): void {
+    this.prober.stop();
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+}
+
+export function parseCore(c: EdgeConfig['cores'][number]): CoreNode {
+  // sip:host[:port][;transport=x]
+  const m = /^sip:(\[[^\]]+\]|[^:;]+)(?::(\d+))?(?:;(.*))?$/.exec(c.uri);
+  if (m === null) throw new Error(`core ${c.id}: bad uri ${c.uri}`);
+  const host = m[1]!.startsWith('[') ? m[1]!.slice(1, -1) : m[1]!;
+  const t = /(?:^|;)transport=(\w+)/i.exec(m[3] ?? '')?.[1]?.toLowerCase();
+  const transport = t === 'tcp' || t === 'tls' ? t : 'udp';
+  return {
+    id: c.id,
+    transport,
+    address: host,
+    port: m[2] !== undefined ? Number(m[2]) : 5060,
+    weight: c.weight,
+  };
+}
+
+function makeDigest(config: EdgeConfig): StatelessDigest {
+  const a = config.auth;
+  if (a.secret === undefined)
+    throw new Error('auth.secret is required when auth.enabled (shared by all edge nodes)');
+  const users = new Map<string, Credentials>();
+  if (a.usersFile !== undefined) {
+    const doc = parseYaml(readFileSync(a.usersFile, 'utf8')) as {
+      users?: Record<string, Credentials>;
+    } | null;
+    for (const [name, creds] of Object.entries(doc?.users ?? {})) users.set(name, creds);
+  }
+  return new StatelessDigest(
+    {
+      realm: a.realm,
+      secret: a.secret,
+      algorithms: a.algorithms,
+      nonceTtlSeconds: a.nonceTtlSeconds,
+    },
+    new StaticCredentials(users),
+  );
+}
