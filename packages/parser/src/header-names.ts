@@ -17,6 +17,8 @@ export enum HotHeader {
   To = 8,
   RecordRoute = 9,
   Contact = 10,
+  /** checked at parse time (RFC 4475 §3.1.2.12), otherwise cold */
+  Date = 11,
 }
 
 /** compact form → full lowercase name */
@@ -77,6 +79,7 @@ const HOT_BY_NAME: Readonly<Record<string, HotHeader>> = {
   to: HotHeader.To,
   'record-route': HotHeader.RecordRoute,
   contact: HotHeader.Contact,
+  date: HotHeader.Date,
 };
 
 export function hotHeaderOf(lowerName: string): HotHeader {
@@ -117,6 +120,7 @@ export function classifyHeaderName(src: string, start: number, end: number): Hot
     case 4:
       if (c0 === 0x63 && eqLower(src, start, 'cseq')) return HotHeader.CSeq;
       if (c0 === 0x66 && eqLower(src, start, 'from')) return HotHeader.From;
+      if (c0 === 0x64 && eqLower(src, start, 'date')) return HotHeader.Date;
       return HotHeader.Other;
     case 5:
       return c0 === 0x72 && eqLower(src, start, 'route') ? HotHeader.Route : HotHeader.Other;

@@ -437,6 +437,7 @@ const HOT_NAMES: Record<HotHeader, string> = {
   [HotHeader.To]: 'to',
   [HotHeader.RecordRoute]: 'record-route',
   [HotHeader.Contact]: 'contact',
+  [HotHeader.Date]: 'date',
 };
 
 export { classifyHeaderName, SLOTS as HEADER_SLOTS };

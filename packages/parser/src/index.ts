@@ -73,7 +73,14 @@ export {
   isToken,
   type Params,
 } from './grammar.js';
-export { validateRequest, type ValidationFailure, type ValidateOptions } from './validate.js';
+export {
+  validateRequest,
+  validateResponse,
+  KNOWN_METHODS,
+  type ValidationFailure,
+  type ValidateOptions,
+  type DropReason,
+} from './validate.js';
 export {
   createResponse,
   generateTag,

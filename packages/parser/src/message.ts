@@ -5,7 +5,7 @@
  */
 import { SipParseError } from './errors.js';
 import { HotHeader } from './header-names.js';
-import { SipHeaders } from './headers.js';
+import type { SipHeaders } from './headers.js';
 import { parseDecimal, unfold } from './grammar.js';
 import { parseNameAddr, type NameAddr } from './name-addr.js';
 import { parseUri, type Uri } from './uri.js';
@@ -28,6 +28,12 @@ abstract class SipMessageBase {
    * (0 when complete). RFC 3261 §18.3: a UDP request that is short answers 400.
    */
   truncatedBy: number;
+  /**
+   * The message carried Content-Length headers with different values (RFC 4475
+   * §3.3.9): the framing is unknowable, the body runs to the end of the
+   * datagram, and validateRequest answers 400.
+   */
+  conflictingContentLength: boolean;
   /** the bytes this message was parsed from, or null when built in code */
   readonly source: Buffer | null;
   /** offset of the first header line inside `source` */
@@ -55,6 +61,7 @@ abstract class SipMessageBase {
     this.headers = headers;
     this.body = body;
     this.truncatedBy = 0;
+    this.conflictingContentLength = false;
     this.source = source;
     this.headerOffset = headerOffset;
     this.hotVersion = headers.version;

@@ -3,11 +3,9 @@
  * §20.39, §25.1): the shape of From, To, Contact, Route, Record-Route, Path,
  * Refer-To and Referred-By values.
  */
-import { SipParseError } from './errors.js';
 import {
   endOfQuoted,
   isTokenChar,
-  isWsp,
   parseParams,
   quote,
   serializeParams,
@@ -15,6 +13,7 @@ import {
   type Params,
 } from './grammar.js';
 import { DEFAULT_LIMITS } from './limits.js';
+import { checkAddressList, isLwsChar } from './syntax.js';
 import { parseUri, serializeUri, type Uri } from './uri.js';
 
 export interface NameAddr {
@@ -30,50 +29,36 @@ export function parseNameAddr(
   maxUriLength: number = DEFAULT_LIMITS.maxUriLength,
 ): NameAddr {
   const s = value.trim();
-  let i = 0;
-  let displayName: string | null = null;
+  // the grammar is checked by the scanner parseMessage uses; then cut out the pieces
+  checkAddressList(s, 0, s.length, false, false, maxUriLength);
   const n = s.length;
-  if (n === 0) throw new SipParseError('BAD_NAME_ADDR', 'empty address');
-
+  let displayName: string | null = null;
+  let lt: number;
   if (s.charCodeAt(0) === 0x22) {
     const end = endOfQuoted(s, 0);
-    if (end < 0) throw new SipParseError('BAD_NAME_ADDR', 'unterminated quoted display name');
     displayName = unquote(s.slice(0, end + 1));
-    i = end + 1;
-    while (i < n && isWsp(s.charCodeAt(i))) i++;
-    if (s.charCodeAt(i) !== 0x3c)
-      throw new SipParseError('BAD_NAME_ADDR', 'display name not followed by <URI>');
-  }
-
-  const lt = s.indexOf('<', i);
-  if (lt >= 0 && (displayName !== null || isDisplayTokens(s, 0, lt))) {
-    if (displayName === null) {
+    lt = s.indexOf('<', end + 1);
+  } else {
+    // display-name = *(token LWS), then "<"; anything else is an addr-spec
+    lt = 0;
+    while (lt < n && (isTokenChar(s.charCodeAt(lt)) || isLwsChar(s.charCodeAt(lt)))) lt++;
+    if (lt < n && s.charCodeAt(lt) === 0x3c) {
       const dn = s.slice(0, lt).trim();
-      displayName = dn.length > 0 ? dn : null;
-    }
+      displayName = dn.length > 0 ? dn.replace(/\s+/g, ' ') : null;
+    } else lt = -1;
+  }
+  if (lt >= 0) {
     const gt = s.indexOf('>', lt + 1);
-    if (gt < 0) throw new SipParseError('BAD_NAME_ADDR', 'missing ">"');
     const uri = parseUri(s.slice(lt + 1, gt), maxUriLength);
     const params = parseParams(s, gt + 1, 'BAD_NAME_ADDR');
     return { displayName, uri, params };
   }
-  if (lt >= 0) throw new SipParseError('BAD_NAME_ADDR', 'bad display name');
-
   // addr-spec: the URI cannot carry ';' params here, they belong to the header (§20.10)
   let end = 0;
-  while (end < n && s.charCodeAt(end) !== 0x3b && !isWsp(s.charCodeAt(end))) end++;
+  while (end < n && s.charCodeAt(end) !== 0x3b && !isLwsChar(s.charCodeAt(end))) end++;
   const uri = parseUri(s.slice(0, end), maxUriLength);
   const params = parseParams(s, end, 'BAD_NAME_ADDR');
   return { displayName: null, uri, params };
-}
-
-/** display-name = *(token LWS) — tokens separated by whitespace, nothing else */
-function isDisplayTokens(s: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (!isTokenChar(c) && !isWsp(c)) return false;
-  }
-  return true;
 }
 
 export function serializeNameAddr(na: NameAddr): string {

@@ -6,17 +6,25 @@
 import { SipParseError } from './errors.js';
 import { classifyHeaderName, HotHeader } from './header-names.js';
 import { HEADER_SLOTS, SipHeaders } from './headers.js';
-import { firstListComma, isTokenChar, unfold } from './grammar.js';
-import { resolveLimits, type ParserLimits } from './limits.js';
+import { isTokenChar, parseDecimal, unfold } from './grammar.js';
+import { DEFAULT_LIMITS, resolveLimits, type ParserLimits } from './limits.js';
 import {
-  parseContentLength,
+  MAX_CSEQ,
   parseCSeqValue,
-  parseMaxForwards,
   SipRequest,
   SipResponse,
+  type CSeq,
   type HotFields,
   type SipMessage,
 } from './message.js';
+import {
+  checkAddressList,
+  checkDate,
+  checkViaList,
+  isLwsChar,
+  scanUri,
+  UriContext,
+} from './syntax.js';
 
 export interface ParseOptions {
   limits?: Partial<ParserLimits>;
@@ -33,28 +41,35 @@ const CR = 0x0d;
 const LF = 0x0a;
 const SP = 0x20;
 const HT = 0x09;
+const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 
 export function parseMessage(bytes: Uint8Array, options?: ParseOptions): SipMessage {
   const buf = Buffer.isBuffer(bytes)
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const limits = resolveLimits(options?.limits);
+  const limits = options?.limits === undefined ? DEFAULT_LIMITS : resolveLimits(options.limits);
   const stream = options?.framing === 'stream';
 
   // RFC 3261 §7.5: CRLFs before the start line are ignored.
   let start = 0;
   while (start < buf.length && (buf[start] === CR || buf[start] === LF)) start++;
   if (start >= buf.length) throw new SipParseError('EMPTY_MESSAGE', 'empty message', null);
-  // A response starts with "SIP/"; its errors are dropped, never answered (§16.7 has no reply to a bad response).
-  const looksLikeResponse =
-    buf[start] === 0x53 &&
-    buf[start + 1] === 0x49 &&
-    buf[start + 2] === 0x50 &&
-    buf[start + 3] === 0x2f;
   try {
     return parseFrom(buf, start, limits, stream);
   } catch (err) {
-    if (looksLikeResponse && err instanceof SipParseError && err.status !== undefined) {
+    if (!(err instanceof SipParseError)) {
+      // a bug, not the input's fault; still never leak another error type
+      throw new SipParseError('BAD_HEADER', `unparsable message (${String(err)})`);
+    }
+    // A response starts with "SIP/": its errors are dropped, never answered
+    // (RFC 3261 §16.7 has no reply to a bad response; RFC 4475 §3.1.2.19).
+    if (
+      err.status !== undefined &&
+      buf[start] === 0x53 &&
+      buf[start + 1] === 0x49 &&
+      buf[start + 2] === 0x50 &&
+      buf[start + 3] === 0x2f
+    ) {
       throw new SipParseError(err.code, err.reason, null);
     }
     throw err;
@@ -69,149 +84,191 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
       413,
     );
   }
-  const { headerEnd, bodyStart } = findHeaderEnd(buf, start);
-  if (headerEnd < 0) throw new SipParseError('NO_HEADER_END', 'no empty line after the headers');
-
+  let headerEnd: number;
+  let bodyStart: number;
+  const crlf2 = buf.indexOf(CRLFCRLF, start);
+  if (crlf2 >= 0) {
+    // an earlier LF-only empty line is found by the line loop below
+    headerEnd = crlf2 + 2;
+    bodyStart = crlf2 + 4;
+  } else {
+    const found = findHeaderEnd(buf, start);
+    if (found.headerEnd < 0)
+      throw new SipParseError('NO_HEADER_END', 'no empty line after the headers');
+    headerEnd = found.headerEnd;
+    bodyStart = found.bodyStart;
+  }
   const src = buf.toString('latin1', start, headerEnd);
-  const n = src.length;
+  let n = src.length;
 
   // ---- start line ----
   let eol = src.indexOf('\n');
   if (eol < 0) eol = n;
   const lineEnd = eol > 0 && src.charCodeAt(eol - 1) === CR ? eol - 1 : eol;
-  const startLine = src.slice(0, lineEnd);
 
-  // ---- header lines ----
+  // ---- header lines: one pass, offsets only ----
   const offs: number[] = [];
   let headerCount = 0;
-  let viaCount = 0;
-  let callId: string | null = null;
-  let cseqText: string | null = null;
-  let mfText: string | null = null;
-  let clText: string | null = null;
-
   let p = eol + 1;
   let cur = -1; // slot base of the header being read (for continuations)
   while (p < n) {
     let e = src.indexOf('\n', p);
     if (e < 0) e = n;
     let le = e > p && src.charCodeAt(e - 1) === CR ? e - 1 : e;
+    if (le === p) {
+      // an empty line before the CRLFCRLF we found: LF-only line ends, the
+      // header section ends here and the body follows this line
+      bodyStart = start + e + 1;
+      n = p;
+      break;
+    }
     const c0 = src.charCodeAt(p);
     if (c0 === SP || c0 === HT) {
       // RFC 3261 §7.3.1: a line starting with whitespace continues the previous header
       if (cur < 0) throw new SipParseError('BAD_HEADER', 'continuation line before any header');
       while (le > p && isWs(src.charCodeAt(le - 1))) le--;
-      if (le > p && !isBlank(src, p, le)) offs[cur + 4] = le;
-      if (le - offs[cur + 1]! > limits.maxHeaderLineLength) {
-        throw new SipParseError(
-          'HEADER_TOO_LONG',
-          `header line longer than ${limits.maxHeaderLineLength} bytes`,
-        );
-      }
+      if (le > p) offs[cur + 4] = le;
+      if (offs[cur + 4]! - offs[cur + 1]! > limits.maxHeaderLineLength) throw headerTooLong(limits);
       p = e + 1;
       continue;
     }
-    // name
+    // field-name = token, then optional WSP, then ":" (RFC 3261 §7.3.1)
     let ne = p;
     while (ne < le && isTokenChar(src.charCodeAt(ne))) ne++;
-    if (ne === p)
-      throw new SipParseError('BAD_HEADER', `bad header line "${clip(src.slice(p, le))}"`);
     let colon = ne;
     while (colon < le && isWs(src.charCodeAt(colon))) colon++;
-    if (src.charCodeAt(colon) !== 0x3a) {
+    if (ne === p || colon >= le || src.charCodeAt(colon) !== 0x3a) {
       throw new SipParseError('BAD_HEADER', `bad header line "${clip(src.slice(p, le))}"`);
     }
     let vs = colon + 1;
     while (vs < le && isWs(src.charCodeAt(vs))) vs++;
     let ve = le;
     while (ve > vs && isWs(src.charCodeAt(ve - 1))) ve--;
-    if (le - p > limits.maxHeaderLineLength) {
-      throw new SipParseError(
-        'HEADER_TOO_LONG',
-        `header line longer than ${limits.maxHeaderLineLength} bytes`,
-      );
-    }
+    if (le - p > limits.maxHeaderLineLength) throw headerTooLong(limits);
     if (++headerCount > limits.maxHeaders) {
       throw new SipParseError('TOO_MANY_HEADERS', `more than ${limits.maxHeaders} headers`);
     }
-    const hot = classifyHeaderName(src, p, ne);
     cur = offs.length;
-    offs.push(hot, p, ne, vs, ve);
+    offs.push(classifyHeaderName(src, p, ne), p, ne, vs, ve);
     p = e + 1;
   }
 
-  // hot values (read after the loop so folded continuations are included)
+  // ---- hot values, read after the loop so folded continuations are included ----
+  let viaCount = 0;
+  let callId: string | null = null;
+  let cseq: CSeq | null = null;
+  let maxForwards: number | null = null;
+  let contentLength: number | null = null;
+  let conflictingLength = false;
+  const maxUri = limits.maxUriLength;
   for (let b = 0; b < offs.length; b += HEADER_SLOTS) {
-    const hot = offs[b]!;
+    const hot = offs[b] as HotHeader;
     if (hot === HotHeader.Other) continue;
+    const vs = offs[b + 3]!;
+    const ve = offs[b + 4]!;
     switch (hot) {
-      case HotHeader.Via: {
-        const v = src.slice(offs[b + 3], offs[b + 4]);
-        viaCount += 1;
-        if (v.indexOf(',') >= 0) viaCount += countExtraValues(v);
+      case HotHeader.Via:
+        viaCount += checkViaList(src, vs, ve);
         if (viaCount > limits.maxVia)
           throw new SipParseError('TOO_MANY_VIA', `more than ${limits.maxVia} Via values`);
         break;
-      }
       case HotHeader.CallId:
-        callId ??= unfold(src.slice(offs[b + 3], offs[b + 4]));
+        if (callId === null) {
+          callId = src.slice(vs, ve);
+          if (callId.indexOf('\n') >= 0) callId = unfold(callId);
+        }
         break;
       case HotHeader.CSeq:
-        cseqText ??= src.slice(offs[b + 3], offs[b + 4]);
+        cseq ??= parseCSeqAt(src, vs, ve);
         break;
       case HotHeader.MaxForwards:
-        mfText ??= src.slice(offs[b + 3], offs[b + 4]);
+        // Max-Forwards = 1*DIGIT (RFC 3261 §20.22); proxies use 0-255
+        if (maxForwards === null) {
+          maxForwards = decimalAt(src, vs, ve, 255);
+          if (maxForwards < 0)
+            throw new SipParseError(
+              'BAD_MAX_FORWARDS',
+              `bad Max-Forwards "${clip(src.slice(vs, ve))}"`,
+            );
+        }
         break;
       case HotHeader.ContentLength: {
-        const v = src.slice(offs[b + 3], offs[b + 4]);
-        // RFC 4475 §3.1.2.11 (mcl01): several differing Content-Length values → 400
-        if (clText !== null && clText.trim() !== v.trim()) {
-          throw new SipParseError('BAD_CONTENT_LENGTH', 'multiple Content-Length values');
-        }
-        clText = v;
+        const v = decimalAt(src, vs, ve, 2 ** 31 - 1);
+        if (v < 0)
+          throw new SipParseError(
+            'BAD_CONTENT_LENGTH',
+            `bad Content-Length "${clip(src.slice(vs, ve))}"`,
+          );
+        // RFC 4475 §3.3.9 (mcl01): conflicting values make the framing unknowable;
+        // on a datagram the request is answered 400 by validateRequest
+        if (contentLength === null) contentLength = v;
+        else if (contentLength !== v) conflictingLength = true;
         break;
       }
+      case HotHeader.From:
+      case HotHeader.To:
+        checkAddressList(src, vs, ve, false, false, maxUri);
+        break;
+      case HotHeader.Contact:
+        checkAddressList(src, vs, ve, true, true, maxUri);
+        break;
+      case HotHeader.Route:
+      case HotHeader.RecordRoute:
+        checkAddressList(src, vs, ve, true, false, maxUri);
+        break;
+      case HotHeader.Date:
+        checkDate(unfold(src.slice(vs, ve)));
+        break;
       default:
         break;
     }
   }
 
-  const hotFields: HotFields = {
-    callId: callId === null ? '' : callId,
-    cseq: cseqText === null ? null : parseCSeqValue(cseqText),
-    maxForwards: mfText === null ? null : parseMaxForwards(mfText),
-    contentLength: clText === null ? null : parseContentLength(clText),
-  };
-
-  // ---- body ----
+  // ---- body (RFC 3261 §18.3) ----
   const available = buf.length - bodyStart;
   let body: Buffer;
   let truncatedBy = 0;
-  const cl = hotFields.contentLength;
-  if (cl === null) {
+  if (conflictingLength) {
+    if (stream) throw new SipParseError('BAD_CONTENT_LENGTH', 'multiple Content-Length values');
+    body = buf.subarray(bodyStart);
+  } else if (contentLength === null) {
     if (stream)
       throw new SipParseError(
         'MISSING_CONTENT_LENGTH',
         'Content-Length is mandatory on a stream transport',
       );
     body = buf.subarray(bodyStart);
-  } else if (cl <= available) {
-    body = buf.subarray(bodyStart, bodyStart + cl);
+  } else if (contentLength <= available) {
+    body = buf.subarray(bodyStart, bodyStart + contentLength);
   } else {
     body = buf.subarray(bodyStart);
-    truncatedBy = cl - available;
+    truncatedBy = contentLength - available;
   }
 
+  const hotFields: HotFields = {
+    callId: callId ?? '',
+    cseq,
+    maxForwards,
+    contentLength,
+  };
   const headers = new SipHeaders(src, offs);
   const source = buf.subarray(start, bodyStart + body.length);
-  const headerOffset = eol + 1;
-  const msg = buildStartLine(startLine, headers, body, source, headerOffset, hotFields, limits);
+  const msg = buildStartLine(src, lineEnd, headers, body, source, eol + 1, hotFields, limits);
   msg.truncatedBy = truncatedBy;
+  msg.conflictingContentLength = conflictingLength;
   return msg;
 }
 
+function headerTooLong(limits: ParserLimits): SipParseError {
+  return new SipParseError(
+    'HEADER_TOO_LONG',
+    `header line longer than ${limits.maxHeaderLineLength} bytes`,
+  );
+}
+
 function buildStartLine(
-  line: string,
+  src: string,
+  lineEnd: number,
   headers: SipHeaders,
   body: Buffer,
   source: Buffer,
@@ -219,18 +276,31 @@ function buildStartLine(
   hot: HotFields,
   limits: ParserLimits,
 ): SipMessage {
-  if (line.startsWith('SIP/') || /^sip\//i.test(line)) {
-    // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2)
+  if (
+    (src.charCodeAt(0) | 0x20) === 0x73 &&
+    (src.charCodeAt(1) | 0x20) === 0x69 &&
+    (src.charCodeAt(2) | 0x20) === 0x70 &&
+    src.charCodeAt(3) === 0x2f
+  ) {
+    // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF (RFC 3261 §7.2)
+    const line = src.slice(0, lineEnd);
     const sp1 = line.indexOf(' ');
     if (sp1 < 0) throw new SipParseError('BAD_START_LINE', 'bad status line', null);
     const version = line.slice(0, sp1);
     checkVersion(version);
     const sp2 = line.indexOf(' ', sp1 + 1);
     const codeText = sp2 < 0 ? line.slice(sp1 + 1) : line.slice(sp1 + 1, sp2);
+    // Status-Code = 3DIGIT; RFC 4475 §3.1.2.19 (bigcode): anything else is dropped
     if (!/^[1-6][0-9][0-9]$/.test(codeText)) {
       throw new SipParseError('BAD_STATUS_CODE', `bad status code "${clip(codeText)}"`, null);
     }
+    // Reason-Phrase = *(reserved / unreserved / escaped / UTF8-NONASCII / UTF8-CONT / SP / HTAB)
     const reason = sp2 < 0 ? '' : line.slice(sp2 + 1);
+    for (let i = 0; i < reason.length; i++) {
+      const c = reason.charCodeAt(i);
+      if ((c < 0x20 && c !== HT) || c === 0x7f)
+        throw new SipParseError('BAD_START_LINE', 'control character in reason phrase', null);
+    }
     return new SipResponse(
       Number(codeText),
       reason,
@@ -242,35 +312,80 @@ function buildStartLine(
       version,
     );
   }
-  // Request-Line = Method SP Request-URI SP SIP-Version (RFC 3261 §7.1): exactly
-  // single spaces; RFC 4475 §3.1.2.5/§3.1.2.6 (lwsruri, lwsstart) are rejected.
-  const sp1 = line.indexOf(' ');
-  const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
-  if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0 || line.indexOf('\t') >= 0) {
-    throw new SipParseError('BAD_START_LINE', `bad request line "${clip(line)}"`);
+  // Request-Line = Method SP Request-URI SP SIP-Version CRLF (RFC 3261 §7.1): exactly
+  // single spaces; RFC 4475 §3.1.2.8/§3.1.2.9/§3.1.2.10 (lwsruri, lwsstart, trws) → 400
+  let sp1 = 0;
+  while (sp1 < lineEnd && isTokenChar(src.charCodeAt(sp1))) sp1++;
+  if (sp1 === 0 || sp1 >= lineEnd || src.charCodeAt(sp1) !== SP) {
+    throw new SipParseError(
+      sp1 > 0 && sp1 < lineEnd && src.charCodeAt(sp1) !== SP ? 'BAD_METHOD' : 'BAD_START_LINE',
+      `bad request line "${clip(src.slice(0, lineEnd))}"`,
+    );
   }
-  const method = line.slice(0, sp1);
-  for (let i = 0; i < method.length; i++) {
-    if (!isTokenChar(method.charCodeAt(i)))
-      throw new SipParseError('BAD_METHOD', `bad method "${clip(method)}"`);
+  const sp2 = src.indexOf(' ', sp1 + 1);
+  if (sp2 < 0 || sp2 >= lineEnd || sp2 === sp1 + 1) {
+    throw new SipParseError('BAD_START_LINE', `bad request line "${clip(src.slice(0, lineEnd))}"`);
   }
-  const uri = line.slice(sp1 + 1, sp2);
-  if (uri.length === 0) throw new SipParseError('BAD_START_LINE', 'empty Request-URI');
-  if (uri.length > limits.maxUriLength) {
+  if (sp2 - sp1 - 1 > limits.maxUriLength) {
     throw new SipParseError('URI_TOO_LONG', `Request-URI longer than ${limits.maxUriLength}`, 414);
   }
-  const version = line.slice(sp2 + 1);
+  // Request-URI = SIP-URI / SIPS-URI / absoluteURI; ltgtruri (<…>) and
+  // RFC 5118 §4.2 (unbracketed IPv6) fail here with 400
+  scanUri(src, sp1 + 1, sp2, UriContext.Whole, limits.maxUriLength);
+  const version = src.slice(sp2 + 1, lineEnd);
   checkVersion(version);
-  return new SipRequest(method, uri, headers, body, source, headerOffset, hot, version);
+  return new SipRequest(
+    src.slice(0, sp1),
+    src.slice(sp1 + 1, sp2),
+    headers,
+    body,
+    source,
+    headerOffset,
+    hot,
+    version,
+  );
 }
 
+/**
+ * SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT. Any such version parses; a
+ * version other than 2.0 is answered 505 by validateRequest (RFC 3261 §8.2.2;
+ * RFC 4475 §3.1.2.16 badvers: "The element should respond to the request
+ * with a 505 Version Not Supported error").
+ */
 function checkVersion(version: string): void {
   if (version === 'SIP/2.0') return;
-  const m = /^SIP\/(\d+)\.(\d+)$/i.exec(version);
-  if (m === null) throw new SipParseError('BAD_START_LINE', `bad SIP version "${clip(version)}"`);
-  // RFC 3261 §8.2.2 and RFC 4475 §3.1.2.16 (badvers): another version → 505
-  if (m[1] !== '2' || m[2] !== '0')
-    throw new SipParseError('BAD_VERSION', `unsupported version ${version}`, 505);
+  if (!/^SIP\/[0-9]{1,4}\.[0-9]{1,4}$/i.test(version))
+    throw new SipParseError('BAD_START_LINE', `bad SIP version "${clip(version)}"`);
+}
+
+/** CSeq = 1*DIGIT LWS Method (RFC 3261 §20.16), read in place. */
+function parseCSeqAt(src: string, vs: number, ve: number): CSeq {
+  let i = vs;
+  while (i < ve) {
+    const c = src.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    i++;
+  }
+  const seq = i === vs ? -1 : decimalAt(src, vs, i, MAX_CSEQ);
+  let m = i;
+  while (m < ve && isLwsChar(src.charCodeAt(m))) m++;
+  const ms = m;
+  while (m < ve && isTokenChar(src.charCodeAt(m))) m++;
+  if (seq < 0 || m !== ve || ms === m || ms === i) return parseCSeqValue(src.slice(vs, ve));
+  return { seq, method: src.slice(ms, m) };
+}
+
+/** A decimal in src[from, to) no larger than max, or -1. */
+function decimalAt(src: string, from: number, to: number, max: number): number {
+  if (to <= from || to - from > 16) return -1;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = src.charCodeAt(i) - 0x30;
+    // a folded value ("1\r\n 2" is not a number, but "\r\n 12" is): slow path
+    if (d < 0 || d > 9) return parseDecimal(unfold(src.slice(from, to)).trim(), max);
+    v = v * 10 + d;
+  }
+  return v > max ? -1 : v;
 }
 
 /**
@@ -291,23 +406,8 @@ export function findHeaderEnd(buf: Buffer, from: number): { headerEnd: number; b
   return { headerEnd: -1, bodyStart: -1 };
 }
 
-function countExtraValues(v: string): number {
-  let extra = 0;
-  let i = firstListComma(v);
-  while (i >= 0) {
-    extra++;
-    i = firstListComma(v, i + 1);
-  }
-  return extra;
-}
-
 function isWs(c: number): boolean {
   return c === SP || c === HT;
-}
-
-function isBlank(s: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (!isWs(s.charCodeAt(i))) return false;
-  return true;
 }
 
 function clip(s: string): string {

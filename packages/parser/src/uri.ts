@@ -2,9 +2,9 @@
  * URIs: sip, sips (RFC 3261 §19.1, §25.1), tel (RFC 3966) and any other
  * scheme as an absolute URI, so a proxy can answer 416 (RFC 3261 §8.2.2.1).
  */
-import { isIPv4, isIPv6 } from 'node:net';
-import { SipParseError } from './errors.js';
+import { isIPv6 } from 'node:net';
 import { DEFAULT_LIMITS } from './limits.js';
+import { scanUri, UriContext } from './syntax.js';
 
 export type UriParams = Map<string, string | null>;
 
@@ -44,31 +44,18 @@ export function isTelUri(uri: Uri): uri is TelUri {
   return uri.scheme === 'tel';
 }
 
-const SCHEME_RE = /^[A-Za-z][A-Za-z0-9+.-]*$/;
-const HOSTNAME_RE =
-  /^[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/;
-// user-unreserved / unreserved / escaped (RFC 3261 §25.1); escapes checked separately
-const USER_RE = /^(?:[A-Za-z0-9\-_.!~*'()&=+$,;?/]|%[0-9A-Fa-f]{2})+$/;
-const PASSWORD_RE = /^(?:[A-Za-z0-9\-_.!~*'()&=+$,]|%[0-9A-Fa-f]{2})*$/;
-const PARAM_RE = /^(?:[A-Za-z0-9\-_.!~*'()[\]/:&+$]|%[0-9A-Fa-f]{2})+$/;
-const HEADERS_RE = /^(?:[A-Za-z0-9\-_.!~*'()[\]/?:+$=&]|%[0-9A-Fa-f]{2})*$/;
-
+/**
+ * Parse a URI. The grammar is checked by the same scanner parseMessage uses
+ * (syntax.ts), so whatever a message accepted here parses too; the pieces are
+ * then cut out of the checked text.
+ */
 export function parseUri(text: string, maxLength: number = DEFAULT_LIMITS.maxUriLength): Uri {
-  if (text.length > maxLength) {
-    throw new SipParseError('URI_TOO_LONG', `URI longer than ${maxLength} characters`, 414);
-  }
+  scanUri(text, 0, text.length, UriContext.Whole, maxLength);
   const colon = text.indexOf(':');
-  if (colon <= 0) throw new SipParseError('BAD_URI', `no scheme in URI "${clip(text)}"`);
-  const schemeText = text.slice(0, colon);
-  if (!SCHEME_RE.test(schemeText))
-    throw new SipParseError('BAD_URI', `bad URI scheme "${clip(schemeText)}"`);
-  const scheme = schemeText.toLowerCase();
+  const scheme = text.slice(0, colon).toLowerCase();
   const rest = text.slice(colon + 1);
-  if (/[\s<>"]/.test(rest))
-    throw new SipParseError('BAD_URI', `illegal character in URI "${clip(text)}"`);
   if (scheme === 'sip' || scheme === 'sips') return parseSipUri(scheme, rest);
   if (scheme === 'tel') return parseTelUri(rest);
-  if (rest.length === 0) throw new SipParseError('BAD_URI', 'empty absolute URI');
   return { scheme, opaque: rest };
 }
 
@@ -82,72 +69,44 @@ function parseSipUri(scheme: 'sip' | 'sips', rest: string): SipUri {
     const pc = userinfo.indexOf(':');
     user = pc >= 0 ? userinfo.slice(0, pc) : userinfo;
     if (pc >= 0) password = userinfo.slice(pc + 1);
-    if (!USER_RE.test(user)) throw new SipParseError('BAD_URI', `bad user part "${clip(user)}"`);
-    if (password !== null && !PASSWORD_RE.test(password)) {
-      throw new SipParseError('BAD_URI', 'bad password part');
-    }
     i = at + 1;
   }
   // hostport
-  let host: string;
-  let port: number | null = null;
   let end = i;
-  if (rest.charCodeAt(i) === 0x5b /* [ */) {
-    const close = rest.indexOf(']', i);
-    if (close < 0) throw new SipParseError('BAD_URI', 'unterminated IPv6 reference');
-    host = rest.slice(i, close + 1);
-    if (!isIPv6(host.slice(1, -1)))
-      throw new SipParseError('BAD_URI', `bad IPv6 reference ${clip(host)}`);
-    end = close + 1;
-  } else {
+  if (rest.charCodeAt(i) === 0x5b /* [ */) end = rest.indexOf(']', i) + 1;
+  else {
     while (end < rest.length) {
       const c = rest.charCodeAt(end);
       if (c === 0x3a || c === 0x3b || c === 0x3f) break;
       end++;
     }
-    host = rest.slice(i, end);
-    if (host.length === 0) throw new SipParseError('BAD_URI', 'empty host');
-    if (!HOSTNAME_RE.test(host) && !isIPv4(host)) {
-      throw new SipParseError('BAD_URI', `bad host "${clip(host)}"`);
-    }
   }
+  const host = rest.slice(i, end);
+  let port: number | null = null;
   if (rest.charCodeAt(end) === 0x3a) {
     let pe = end + 1;
     while (pe < rest.length && rest.charCodeAt(pe) >= 0x30 && rest.charCodeAt(pe) <= 0x39) pe++;
-    const portText = rest.slice(end + 1, pe);
-    const p = portText.length > 0 && portText.length <= 5 ? Number(portText) : NaN;
-    if (!(p >= 0 && p <= 65535)) throw new SipParseError('BAD_URI', `bad port "${clip(portText)}"`);
-    port = p;
+    port = Number(rest.slice(end + 1, pe));
     end = pe;
   }
-  let params: UriParams = new Map();
+  let params: UriParams = new Map<string, string | null>();
   let headers: string | null = null;
   const q = rest.indexOf('?', end);
   const paramText = q >= 0 ? rest.slice(end, q) : rest.slice(end);
-  if (paramText.length > 0) {
-    if (paramText.charCodeAt(0) !== 0x3b) {
-      throw new SipParseError('BAD_URI', `unexpected "${clip(paramText)}" after host`);
-    }
-    params = parseUriParams(paramText);
-  }
-  if (q >= 0) {
-    headers = rest.slice(q + 1);
-    if (!HEADERS_RE.test(headers)) throw new SipParseError('BAD_URI', 'bad URI headers');
-  }
+  if (paramText.length > 0) params = parseUriParams(paramText);
+  if (q >= 0) headers = rest.slice(q + 1);
   return { scheme, user, password, host, port, params, headers };
 }
 
+/** ";name=value;flag" (already checked) → names lowercased, values as written */
 function parseUriParams(text: string): UriParams {
-  const params: UriParams = new Map();
+  const params: UriParams = new Map<string, string | null>();
   for (const part of text.slice(1).split(';')) {
-    if (part.length === 0) throw new SipParseError('BAD_URI', 'empty URI parameter');
     const eq = part.indexOf('=');
     const name = eq >= 0 ? part.slice(0, eq) : part;
-    const value = eq >= 0 ? part.slice(eq + 1) : null;
-    if (!PARAM_RE.test(name) || (value !== null && !PARAM_RE.test(value))) {
-      throw new SipParseError('BAD_URI', `bad URI parameter "${clip(part)}"`);
-    }
-    params.set(name.toLowerCase(), value);
+    // RFC 3261 §19.1.4: the first instance of a parameter is the one compared
+    const key = name.toLowerCase();
+    if (!params.has(key)) params.set(key, eq >= 0 ? part.slice(eq + 1) : null);
   }
   return params;
 }
@@ -155,13 +114,10 @@ function parseUriParams(text: string): UriParams {
 function parseTelUri(rest: string): TelUri {
   const semi = rest.indexOf(';');
   const number = semi >= 0 ? rest.slice(0, semi) : rest;
-  if (!/^\+?[0-9A-Fa-f*#().\-pPwW]+$/.test(number)) {
-    throw new SipParseError('BAD_URI', `bad tel number "${clip(number)}"`);
-  }
   return {
     scheme: 'tel',
     number,
-    params: semi >= 0 ? parseUriParams(rest.slice(semi)) : new Map(),
+    params: semi >= 0 ? parseUriParams(rest.slice(semi)) : new Map<string, string | null>(),
   };
 }
 
@@ -181,7 +137,7 @@ export function serializeUri(uri: Uri): string {
     for (const [k, v] of uri.params) s += v === null ? `;${k}` : `;${k}=${v}`;
     return s;
   }
-  return `${uri.scheme}:${(uri as AbsoluteUri).opaque}`;
+  return `${uri.scheme}:${uri.opaque}`;
 }
 
 /** %HH → character, for comparisons and for display. */
@@ -208,20 +164,28 @@ export function hostOf(uri: SipUri): string {
 export function uriEquals(a: Uri, b: Uri): boolean {
   if (a.scheme !== b.scheme) return false;
   if (isSipUri(a) && isSipUri(b)) {
+    // "Comparison of the userinfo of SIP and SIPS URIs is case-sensitive" after unescaping
     if (!nullableEq(a.user, b.user, unescapeUriPart)) return false;
     if (!nullableEq(a.password, b.password, unescapeUriPart)) return false;
+    // "Comparison of all other components of the URI is case-insensitive"
     if (!ipEquals(hostOf(a), hostOf(b))) return false;
+    // "A URI omitting any component with a default value will not match a URI
+    // explicitly containing that component with its default value"
     if (a.port !== b.port) return false;
+    const ap = unescapedParams(a.params);
+    const bp = unescapedParams(b.params);
+    // "user, ttl, method, maddr and transport ... must match when either side has them"
     for (const name of ['user', 'ttl', 'method', 'maddr', 'transport']) {
-      const av = a.params.get(name);
-      const bv = b.params.get(name);
+      const av = ap.get(name);
+      const bv = bp.get(name);
       if ((av === undefined) !== (bv === undefined)) return false;
-      if (av !== undefined && bv !== undefined && !paramEq(av, bv)) return false;
     }
-    for (const [name, av] of a.params) {
-      const bv = b.params.get(name);
+    // "Any uri-parameter appearing in both URIs must match"
+    for (const [name, av] of ap) {
+      const bv = bp.get(name);
       if (bv !== undefined && !paramEq(av, bv)) return false;
     }
+    // "URI header components are never ignored ... the set must be equal"
     return headersEq(a.headers, b.headers);
   }
   if (isTelUri(a) && isTelUri(b)) {
@@ -229,7 +193,22 @@ export function uriEquals(a: Uri, b: Uri): boolean {
       normaliseTel(a.number) === normaliseTel(b.number) && paramsEqualLoose(a.params, b.params)
     );
   }
-  return (a as AbsoluteUri).opaque === (b as AbsoluteUri).opaque;
+  // other schemes: RFC 3986 §6.2.2.1 (scheme and percent-encoding case) is
+  // beyond what a proxy needs; compare the opaque part after unescaping
+  return unescapeUriPart((a as AbsoluteUri).opaque) === unescapeUriPart((b as AbsoluteUri).opaque);
+}
+
+/** Parameter names unescaped and lowercased ("n%61me" is "name"). */
+function unescapedParams(params: UriParams): UriParams {
+  let plain = true;
+  for (const k of params.keys()) if (k.indexOf('%') >= 0) plain = false;
+  if (plain) return params;
+  const out: UriParams = new Map<string, string | null>();
+  for (const [k, v] of params) {
+    const name = unescapeUriPart(k).toLowerCase();
+    if (!out.has(name)) out.set(name, v);
+  }
+  return out;
 }
 
 function nullableEq(a: string | null, b: string | null, f: (s: string) => string): boolean {
@@ -281,8 +260,4 @@ function paramsEqualLoose(a: UriParams, b: UriParams): boolean {
   if (a.size !== b.size) return false;
   for (const [k, v] of a) if (!b.has(k) || !paramEq(v, b.get(k) ?? null)) return false;
   return true;
-}
-
-function clip(s: string): string {
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

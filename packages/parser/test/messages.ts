@@ -16,17 +16,22 @@ export const SDP = crlf([
   '',
 ]);
 
+/** A realistic ~900-byte INVITE with SDP, as a UA sends it through an outbound proxy. */
 export const INVITE = crlf([
   'INVITE sip:bob@biloxi.example.com SIP/2.0',
   'Via: SIP/2.0/UDP pc33.atlanta.example.com:5060;branch=z9hG4bK776asdhds;rport',
   'Max-Forwards: 70',
+  'Route: <sip:edge.strata.example;lr>',
   'To: Bob <sip:bob@biloxi.example.com>',
   'From: Alice <sip:alice@atlanta.example.com>;tag=1928301774',
   'Call-ID: a84b4c76e66710@pc33.atlanta.example.com',
   'CSeq: 314159 INVITE',
-  'Contact: <sip:alice@pc33.atlanta.example.com;transport=udp>',
+  'Contact: <sip:alice@pc33.atlanta.example.com;transport=udp>;+sip.instance="<urn:uuid:00000000-0000-1000-8000-000a95a0e128>"',
   'Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, NOTIFY, MESSAGE, INFO, UPDATE',
   'Supported: replaces, timer, 100rel',
+  'Session-Expires: 1800;refresher=uac',
+  'Min-SE: 90',
+  'P-Asserted-Identity: "Alice" <sip:alice@atlanta.example.com>',
   'User-Agent: ExamplePhone/1.2.3',
   'Content-Type: application/sdp',
   `Content-Length: ${Buffer.byteLength(SDP)}`,

@@ -9,6 +9,7 @@ import {
   SipParseError,
   SipRequest,
   SipResponse,
+  validateRequest,
 } from '../src/index.js';
 import { INVITE, OK_WITH_RR, REGISTER, RINGING } from './messages.js';
 
@@ -101,9 +102,13 @@ describe('parseMessage', () => {
     }
   });
 
-  it('answers 505 for another SIP version', () => {
-    const err = catchErr(() => parseMessage(b(INVITE.replace('SIP/2.0\r\nVia', 'SIP/7.0\r\nVia'))));
-    expect(err.status).toBe(505);
+  it('parses another SIP version; validateRequest answers 505 (RFC 4475 §3.1.2.16)', () => {
+    const req = parseMessage(b(INVITE.replace('SIP/2.0\r\nVia', 'SIP/7.0\r\nVia'))) as SipRequest;
+    expect(req.version).toBe('SIP/7.0');
+    expect(validateRequest(req)?.status).toBe(505);
+    expect(
+      catchErr(() => parseMessage(b(INVITE.replace('SIP/2.0\r\nVia', 'SIP/2\r\nVia')))).status,
+    ).toBe(400);
   });
 
   it('ignores bytes after Content-Length in a datagram (RFC 3261 §18.3)', () => {
