@@ -103,7 +103,11 @@ export class StatefulProxy {
 
   private handleNew(request: SipRequest, source: MessageSource): void {
     // §16.3 items 1–3, 5 (syntax, URI scheme → 416, Max-Forwards → 483, Proxy-Require → 420)
-    const failure = validateRequest(request, { role: 'proxy', supported: this.supported });
+    const failure = validateRequest(request, {
+      role: 'proxy',
+      supported: this.supported,
+      answerOptions: true,
+    });
     let tx: ServerTransaction;
     try {
       tx = this.layer.createServerTransaction(request, source, NOOP_SERVER_USER);
