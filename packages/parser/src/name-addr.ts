@@ -14,6 +14,7 @@ import {
 } from './grammar.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { checkAddressList, isLwsChar } from './syntax.js';
+import { fastAddress } from './syntax-fast.js';
 import { parseUri, serializeUri, type Uri } from './uri.js';
 
 export interface NameAddr {
@@ -30,7 +31,8 @@ export function parseNameAddr(
 ): NameAddr {
   const s = value.trim();
   // the grammar is checked by the scanner parseMessage uses; then cut out the pieces
-  checkAddressList(s, 0, s.length, false, false, maxUriLength);
+  if (s.length > maxUriLength || !fastAddress(s, 0, s.length))
+    checkAddressList(s, 0, s.length, false, false, maxUriLength);
   const n = s.length;
   let displayName: string | null = null;
   let lt: number;

@@ -25,6 +25,7 @@ import {
   scanUri,
   UriContext,
 } from './syntax.js';
+import { fastAddress, fastRequestUri, fastVia } from './syntax-fast.js';
 
 export interface ParseOptions {
   limits?: Partial<ParserLimits>;
@@ -168,7 +169,7 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
     const ve = offs[b + 4]!;
     switch (hot) {
       case HotHeader.Via:
-        viaCount += checkViaList(src, vs, ve);
+        viaCount += fastVia(src, vs, ve) ? 1 : checkViaList(src, vs, ve);
         if (viaCount > limits.maxVia)
           throw new SipParseError('TOO_MANY_VIA', `more than ${limits.maxVia} Via values`);
         break;
@@ -207,14 +208,17 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
       }
       case HotHeader.From:
       case HotHeader.To:
-        checkAddressList(src, vs, ve, false, false, maxUri);
+        if (ve - vs > maxUri || !fastAddress(src, vs, ve))
+          checkAddressList(src, vs, ve, false, false, maxUri);
         break;
       case HotHeader.Contact:
-        checkAddressList(src, vs, ve, true, true, maxUri);
+        if (ve - vs > maxUri || !fastAddress(src, vs, ve, true))
+          checkAddressList(src, vs, ve, true, true, maxUri);
         break;
       case HotHeader.Route:
       case HotHeader.RecordRoute:
-        checkAddressList(src, vs, ve, true, false, maxUri);
+        if (ve - vs > maxUri || !fastAddress(src, vs, ve, true))
+          checkAddressList(src, vs, ve, true, false, maxUri);
         break;
       case HotHeader.Date:
         checkDate(unfold(src.slice(vs, ve)));
@@ -331,7 +335,8 @@ function buildStartLine(
   }
   // Request-URI = SIP-URI / SIPS-URI / absoluteURI; ltgtruri (<…>) and
   // RFC 5118 §4.2 (unbracketed IPv6) fail here with 400
-  scanUri(src, sp1 + 1, sp2, UriContext.Whole, limits.maxUriLength);
+  if (!fastRequestUri(src, sp1 + 1, sp2))
+    scanUri(src, sp1 + 1, sp2, UriContext.Whole, limits.maxUriLength);
   const version = src.slice(sp2 + 1, lineEnd);
   checkVersion(version);
   return new SipRequest(

@@ -68,9 +68,9 @@ const BACKSLASH = 0x5c;
 const SLASH = 0x2f;
 const STAR = 0x2a;
 
+/** Class bits of the character at i (0 past the end or beyond latin1). */
 function cls(s: string, i: number): number {
-  const c = s.charCodeAt(i);
-  return c < 256 ? CLASS[c]! : 0;
+  return (CLASS[s.charCodeAt(i)] ?? 0) | 0;
 }
 
 /** LWS inside a header value: SP, HTAB and the CRLF of a folded line (§7.3.1). */
@@ -79,7 +79,11 @@ export function isLwsChar(c: number): boolean {
 }
 
 function skipLws(s: string, i: number, end: number): number {
-  while (i < end && isLwsChar(s.charCodeAt(i))) i++;
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c !== SP && c !== HT && c !== CR && c !== LF) break;
+    i++;
+  }
   return i;
 }
 
@@ -91,7 +95,7 @@ function isHex(c: number): boolean {
 function run(s: string, i: number, end: number, bits: number, code: SipParseErrorCode): number {
   while (i < end) {
     const c = s.charCodeAt(i);
-    if (c < 256 && (CLASS[c]! & bits) !== 0) i++;
+    if (((CLASS[c] ?? 0) & bits) !== 0) i++;
     else if (c === PERCENT) {
       if (i + 2 >= end) throw err(code, 'truncated % escape', s, i);
       if (!isHex(s.charCodeAt(i + 1)) || !isHex(s.charCodeAt(i + 2)))

@@ -5,6 +5,7 @@
 import { isIPv6 } from 'node:net';
 import { DEFAULT_LIMITS } from './limits.js';
 import { scanUri, UriContext } from './syntax.js';
+import { fastRequestUri } from './syntax-fast.js';
 
 export type UriParams = Map<string, string | null>;
 
@@ -50,7 +51,8 @@ export function isTelUri(uri: Uri): uri is TelUri {
  * then cut out of the checked text.
  */
 export function parseUri(text: string, maxLength: number = DEFAULT_LIMITS.maxUriLength): Uri {
-  scanUri(text, 0, text.length, UriContext.Whole, maxLength);
+  if (text.length > maxLength || !fastRequestUri(text, 0, text.length))
+    scanUri(text, 0, text.length, UriContext.Whole, maxLength);
   const colon = text.indexOf(':');
   const scheme = text.slice(0, colon).toLowerCase();
   const rest = text.slice(colon + 1);

@@ -1,6 +1,7 @@
 /** Via (RFC 3261 §20.42, §18.2.1, RFC 3581 rport). */
 import { parseDecimal, parseParams, serializeParams, type Params } from './grammar.js';
 import { checkViaList, isLwsChar } from './syntax.js';
+import { fastVia } from './syntax-fast.js';
 
 export interface Via {
   /** "SIP/2.0" */
@@ -22,7 +23,7 @@ const PROTO_RE = /^\s*([^\s/]+)\s*\/\s*([^\s/]+)\s*\/\s*([^\s/]+)\s+/;
 
 export function parseVia(value: string): Via {
   // the grammar is checked by the scanner parseMessage uses; then cut out the pieces
-  checkViaList(value, 0, value.length, false);
+  if (!fastVia(value, 0, value.length)) checkViaList(value, 0, value.length, false);
   const m = PROTO_RE.exec(value)!;
   const protocol = `${m[1]!.toUpperCase()}/${m[2]!}`;
   const transport = m[3]!.toUpperCase();
