@@ -10,8 +10,9 @@
  * only response that was received is a 503, the proxy SHOULD generate a 500
  * response and forward that upstream."
  *
- * Within a class, a preferred code wins, a 503 loses, and otherwise the
- * earliest response (lowest index) wins.
+ * Within a class, a preferred code wins, a 408 (often our own timeout, no
+ * information) and a 503 lose, and otherwise the earliest response (lowest
+ * index) wins.
  */
 
 const PREFERRED_4XX = new Set([401, 407, 415, 420, 484]);
@@ -22,7 +23,7 @@ function rank(status: number): number {
   const classRank = cls === 6 ? 0 : cls;
   let within = 1;
   if (cls === 4 && PREFERRED_4XX.has(status)) within = 0;
-  else if (status === 503) within = 2;
+  else if (status === 503 || status === 408) within = 2;
   return classRank * 10 + within;
 }
 

@@ -124,11 +124,17 @@ export class Peer {
     source: MessageSource = this.sourceOf(request),
     headers: [string, string][] = [],
   ): SipResponse {
+    // a UAS copies Record-Route into responses that create a dialog (§12.1.1)
+    const dialog: [string, string][] =
+      request.method === 'INVITE' && status > 100 && status < 300
+        ? [
+            ...request.headers.getAll('record-route').map((v): [string, string] => ['Record-Route', v]),
+            ['Contact', `<sip:bob@${this.address}:${this.port}>`],
+          ]
+        : [];
     const response = createResponse(request, status, undefined, {
       toTag: this.toTag,
-      headers: status >= 200 && status < 300 && request.method === 'INVITE'
-        ? [['Contact', `<sip:bob@${this.address}:${this.port}>`], ...headers]
-        : headers,
+      headers: [...dialog, ...headers],
     });
     void this.transport.send(response, {
       transport: source.transport,
