@@ -12,7 +12,7 @@ export type {
   TransferLinks,
   TransportProtocol,
 } from './state/dialog-state.js';
-export { dialogId } from './state/dialog-id.js';
+export { callIdOfDialogId, dialogId } from './state/dialog-id.js';
 export { createDialogState, type NewDialogInput } from './state/create-dialog-state.js';
 export { freezeDialogState } from './state/clone-dialog-state.js';
 export { lifetimeRemaining, nextDueAt } from './state/timers.js';

@@ -22,7 +22,13 @@ function ended(s: DialogState, at: number): DialogState {
     state: 'terminated',
     endedAt: at,
     disposition: { ...s.disposition, hangupParty: 'callee', reason: null },
-    transfer: { referredBy: 'other-call:a:b', replaces: null },
+    transfer: {
+      referredBy: 'other-call:a:b',
+      replaces: null,
+      replacedBy: null,
+      referTo: null,
+      referStatus: null,
+    },
   });
 }
 
@@ -61,6 +67,9 @@ describe('buildCdr', () => {
       hangupReason: null,
       referredBy: 'other-call:a:b',
       replaces: null,
+      replacedBy: null,
+      referTo: null,
+      referStatus: null,
       coreNode: 'core-a',
     } satisfies CdrRecord);
   });

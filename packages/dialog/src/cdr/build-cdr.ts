@@ -53,6 +53,9 @@ export function buildCdr(s: DialogState, options: BuildCdrOptions): CdrRecord {
     hangupReason: s.disposition.reason,
     referredBy: s.transfer.referredBy,
     replaces: s.transfer.replaces,
+    replacedBy: s.transfer.replacedBy,
+    referTo: s.transfer.referTo,
+    referStatus: s.transfer.referStatus,
     coreNode: options.coreNode,
   };
 }

@@ -27,6 +27,11 @@ export interface CdrRecord {
   readonly hangupReason: string | null;
   readonly referredBy: string | null;
   readonly replaces: string | null;
+  /** Dialog that replaced this one (attended transfer, RFC 3891): links both CDRs. */
+  readonly replacedBy: string | null;
+  /** Refer-To of a REFER sent in this call and its last sipfrag status (RFC 3515). */
+  readonly referTo: string | null;
+  readonly referStatus: number | null;
   /** Core node that wrote the record. */
   readonly coreNode: string;
 }

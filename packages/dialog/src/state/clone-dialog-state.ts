@@ -32,6 +32,14 @@ function cloneSource(s: SourceAddress | null): SourceAddress | null {
     : { host: s.host, port: s.port, transport: TRANSPORTS[s.transport] ?? s.transport };
 }
 
+/** Most calls count in no profile: share one frozen empty list. */
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
+function freezeKeys(keys: readonly string[] | undefined): readonly string[] {
+  if (keys === undefined || keys.length === 0) return NO_KEYS;
+  return Object.freeze(keys.map((k) => shared.intern(k)));
+}
+
 function cloneSide(s: DialogSide): DialogSide {
   return Object.freeze({
     uri: s.uri,
@@ -77,11 +85,19 @@ export function freezeDialogState(s: DialogState): DialogState {
             expiresSec: s.sessionTimer.expiresSec,
             refresher: REFRESHERS[s.sessionTimer.refresher] ?? s.sessionTimer.refresher,
           }),
-    transfer: Object.freeze({ referredBy: s.transfer.referredBy, replaces: s.transfer.replaces }),
+    // `?? null` / `?? NO_KEYS`: states written before these fields existed still load.
+    transfer: Object.freeze({
+      referredBy: s.transfer.referredBy,
+      replaces: s.transfer.replaces,
+      replacedBy: s.transfer.replacedBy ?? null,
+      referTo: s.transfer.referTo ?? null,
+      referStatus: s.transfer.referStatus ?? null,
+    }),
     disposition: Object.freeze({
       finalStatus: s.disposition.finalStatus,
       hangupParty: s.disposition.hangupParty,
       reason: s.disposition.reason,
     }),
+    profileKeys: freezeKeys(s.profileKeys),
   });
 }

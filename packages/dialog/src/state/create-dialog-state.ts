@@ -15,6 +15,10 @@ export interface NewDialogInput {
   readonly now: number;
   /** Epoch ms after which an unanswered dialog is given up, if any. */
   readonly earlyTimeoutAt?: number | null;
+  /** Epoch ms at which the call is cut (max call duration), if any. */
+  readonly maxDurationAt?: number | null;
+  /** Call-profile keys the call was counted in. */
+  readonly profileKeys?: readonly string[];
 }
 
 function emptySide(uri: string): DialogSide {
@@ -53,11 +57,18 @@ export function createDialogState(input: NewDialogInput): DialogState {
     timers: {
       keepaliveDueAt: null,
       sessionExpiresAt: null,
-      maxDurationAt: null,
+      maxDurationAt: input.maxDurationAt ?? null,
       earlyTimeoutAt: input.earlyTimeoutAt ?? null,
     },
     sessionTimer: null,
-    transfer: { referredBy: null, replaces: null },
+    transfer: {
+      referredBy: null,
+      replaces: null,
+      replacedBy: null,
+      referTo: null,
+      referStatus: null,
+    },
     disposition: { finalStatus: null, hangupParty: null, reason: null },
+    profileKeys: input.profileKeys ?? [],
   };
 }

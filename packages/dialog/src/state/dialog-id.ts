@@ -9,3 +9,10 @@
 export function dialogId(callId: string, fromTag: string, toTag: string | null): string {
   return `${callId}:${fromTag}:${toTag ?? ''}`;
 }
+
+/** The Call-ID of a dialog id (everything before the last two ':'). */
+export function callIdOfDialogId(id: string): string {
+  const last = id.lastIndexOf(':');
+  const prev = last <= 0 ? -1 : id.lastIndexOf(':', last - 1);
+  return prev < 0 ? id : id.slice(0, prev);
+}

@@ -59,8 +59,19 @@ export interface DialogTimers {
 
 /** Links to other dialogs created by REFER (RFC 3515) or Replaces (RFC 3891). */
 export interface TransferLinks {
+  /** Referred-By (RFC 3892) of the INVITE that created this dialog, if any. */
   readonly referredBy: string | null;
+  /** Id of the dialog this one replaced (its INVITE carried Replaces, RFC 3891 §3). */
   readonly replaces: string | null;
+  /** Id of the dialog that replaced this one (the other end of `replaces`). */
+  readonly replacedBy: string | null;
+  /** Refer-To URI of the last REFER sent inside this dialog (RFC 3515 §2.1). */
+  readonly referTo: string | null;
+  /**
+   * Progress of that REFER: the final status of the REFER itself when it failed, else the
+   * status line of the last message/sipfrag NOTIFY (RFC 3515 §2.4.5: 100, 180, 200, 503 …).
+   */
+  readonly referStatus: number | null;
 }
 
 /** Who or what ended the call; recorded in the CDR. */
@@ -105,4 +116,9 @@ export interface DialogState {
   readonly sessionTimer: SessionTimer | null;
   readonly transfer: TransferLinks;
   readonly disposition: DialogDisposition;
+  /**
+   * Call-profile keys this call counts in (ARCHITECTURE §2, issue #5 "Profiles"), stored so
+   * whichever node ends the call (after a takeover too) releases them.
+   */
+  readonly profileKeys: readonly string[];
 }
