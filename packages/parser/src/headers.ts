@@ -199,6 +199,19 @@ export class SipHeaders {
   getAll(name: string): string[] {
     const lname = normalizeHeaderName(name);
     const out: string[] = [];
+    if (this.version === 0) {
+      // unedited: look at originals only, and slice only the matching values
+      const hot = hotHeaderOf(lname);
+      for (let i = 0; i < this.originalCount; i++) {
+        if (
+          hot !== HotHeader.Other
+            ? this.origHot(i) === hot
+            : this.origHot(i) === HotHeader.Other && this.origLname(i) === lname
+        )
+          out.push(this.origValue(i));
+      }
+      return out;
+    }
     this.forEach((n, v) => {
       if (n === lname) out.push(v);
     });
@@ -215,6 +228,16 @@ export class SipHeaders {
   /** Values of a hot header by id, split on commas. */
   hotValues(hot: HotHeader): string[] {
     const out: string[] = [];
+    if (this.version === 0) {
+      for (let i = 0; i < this.originalCount; i++) {
+        if (this.origHot(i) !== hot) continue;
+        const v = this.origValue(i);
+        if (v.indexOf(',') < 0) {
+          if (v.length > 0) out.push(v);
+        } else for (const part of splitList(v)) out.push(part);
+      }
+      return out;
+    }
     this.forEach((_n, v, h) => {
       if (h === hot) for (const part of splitList(v)) out.push(part);
     });
@@ -224,6 +247,10 @@ export class SipHeaders {
   /** Number of header lines with this hot id (e.g. duplicate Content-Length detection). */
   hotLineCount(hot: HotHeader): number {
     let n = 0;
+    if (this.version === 0) {
+      for (let i = 0; i < this.originalCount; i++) if (this.origHot(i) === hot) n++;
+      return n;
+    }
     this.forEach((_l, _v, h) => {
       if (h === hot) n++;
     });

@@ -30,8 +30,6 @@ export const INVITE = crlf([
   'Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, NOTIFY, MESSAGE, INFO, UPDATE',
   'Supported: replaces, timer, 100rel',
   'Session-Expires: 1800;refresher=uac',
-  'Min-SE: 90',
-  'P-Asserted-Identity: "Alice" <sip:alice@atlanta.example.com>',
   'User-Agent: ExamplePhone/1.2.3',
   'Content-Type: application/sdp',
   `Content-Length: ${Buffer.byteLength(SDP)}`,
