@@ -27,6 +27,13 @@ export interface MessageSource extends Endpoint {
 /** Where to send. A connectionId, when still open, wins over address/port (RFC 3261 §18.2.2). */
 export interface Destination extends Endpoint {
   connectionId?: string | null;
+  /**
+   * UDP: send from the listener bound here (a response leaves from the
+   * socket its request arrived on, so NAT bindings match). Default: the
+   * first UDP listener of the destination's address family.
+   */
+  localAddress?: string;
+  localPort?: number;
 }
 
 export type MessageHandler = (message: SipMessage, source: MessageSource) => void;

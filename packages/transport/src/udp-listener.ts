@@ -1,0 +1,71 @@
+/** A UDP listener: one dgram socket, one datagram = one message (RFC 3261 §18.3). */
+import dgram from 'node:dgram';
+import type { Logger } from 'pino';
+import { familyOf, normalizeAddress } from './address.js';
+import type { ListenerConfig } from './config.js';
+import { describeBound, type BoundListener } from './listener.js';
+import { toTransportError } from './send-errors.js';
+
+export type DatagramHandler = (
+  listener: UdpListener,
+  bytes: Buffer,
+  rinfo: dgram.RemoteInfo,
+) => void;
+
+export class UdpListener {
+  readonly config: ListenerConfig;
+  readonly socket: dgram.Socket;
+  bound: BoundListener | null = null;
+  private readonly log: Logger;
+
+  constructor(config: ListenerConfig, log: Logger, onDatagram: DatagramHandler) {
+    this.config = config;
+    this.log = log;
+    this.socket = dgram.createSocket({
+      type: familyOf(config.address) === 6 ? 'udp6' : 'udp4',
+      // IPv6 sockets only: keep '::' from also taking IPv4 (a separate listener does that)
+      ipv6Only: familyOf(config.address) === 6,
+      ...(config.recvBufferSize !== undefined ? { recvBufferSize: config.recvBufferSize } : {}),
+      ...(config.sendBufferSize !== undefined ? { sendBufferSize: config.sendBufferSize } : {}),
+    });
+    this.socket.on('message', (msg, rinfo) => onDatagram(this, msg, rinfo));
+    // ICMP errors and the like must never reach the process as an uncaught 'error'
+    this.socket.on('error', (err) => this.log.warn({ err }, 'udp socket error'));
+  }
+
+  start(): Promise<BoundListener> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.socket.once('error', onError);
+      // exclusive: false lets node:cluster workers share this socket (README: multi-process)
+      this.socket.bind(
+        { address: this.config.address, port: this.config.port, exclusive: false },
+        () => {
+          this.socket.off('error', onError);
+          const a = this.socket.address();
+          this.bound = describeBound(this.config, normalizeAddress(a.address), a.port);
+          resolve(this.bound);
+        },
+      );
+    });
+  }
+
+  /** Send one datagram. `address` must be an IP of this socket's family. */
+  send(bytes: Buffer, port: number, address: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket.send(bytes, port, address, (err) =>
+        err ? reject(toTransportError(err, `udp send to ${address}:${port}`)) : resolve(),
+      );
+    });
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve(); // never bound or already closed
+      }
+    });
+  }
+}
