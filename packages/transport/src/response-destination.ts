@@ -29,8 +29,9 @@ import type { Destination, MessageSource, TransportProtocol } from './types.js';
  * (reflection). maddr still applies when the sender's sent-by was its source.
  */
 export function responseDestination(topVia: Via, source?: MessageSource): Destination {
+  // The transport the request really came over wins over what its Via claims.
   const transport: TransportProtocol =
-    protocolFromVia(topVia.transport) ?? source?.transport ?? 'udp';
+    source?.transport ?? protocolFromVia(topVia.transport) ?? 'udp';
   const sentByPort = topVia.port ?? defaultPort(topVia.transport);
   const received = topVia.params.get('received') ?? null;
   const rportText = topVia.params.get('rport') ?? null;
