@@ -31,6 +31,9 @@ describe('target groups (§16.6, sequential by q)', () => {
       { uri: 'c', destination: d, q: 0.5 },
       { uri: 'e', destination: d, q: 1 },
     ]);
-    expect(groups.map((g) => g.map((t) => t.uri))).toEqual([['b', 'e'], ['a', 'c']]);
+    expect(groups.map((g) => g.map((t) => t.uri))).toEqual([
+      ['b', 'e'],
+      ['a', 'c'],
+    ]);
   });
 });

@@ -1,7 +1,6 @@
 import { parseMessage, type SipRequest, type SipResponse } from '@strata/parser';
 import { TransportError } from '@strata/transport';
 import { describe, expect, it } from 'vitest';
-import type { ClientTransaction } from '../src/transaction.js';
 import { NoopClientUser } from '../src/user.js';
 import { createHarness, tcp, udp } from './support/harness.js';
 import { Peer, requestText } from './support/sip.js';
@@ -159,7 +158,7 @@ describe('INVITE client transaction (§17.1.1, RFC 6026)', () => {
     const cancel = h.layer.sendCancel(tx as never, undefined, 'SIP;cause=487');
     h.timers.advance(0);
     const sent = peer.lastRequest('CANCEL');
-    expect(sent.topVia?.params.get('branch')).toBe((tx as ClientTransaction).branch);
+    expect(sent.topVia?.params.get('branch')).toBe(tx.branch);
     expect(sent.headers.get('reason')).toBe('SIP;cause=487');
     expect(sent.vias).toHaveLength(1);
     expect(cancel.kind).toBe('non-invite-client');

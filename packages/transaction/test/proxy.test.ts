@@ -141,7 +141,12 @@ describe('stateful proxy: CANCEL (§16.10)', () => {
     b1.reply(b1.lastRequest('INVITE'), 200);
     b1.reply(b1.lastRequest('CANCEL'), 481);
     s.h.timers.advance(0);
-    expect(s.caller.responses(200).map((r) => r.cseq.method).sort()).toEqual(['CANCEL', 'INVITE']);
+    expect(
+      s.caller
+        .responses(200)
+        .map((r) => r.cseq.method)
+        .sort(),
+    ).toEqual(['CANCEL', 'INVITE']);
     expect(s.caller.responses(487)).toHaveLength(0);
   });
 
@@ -231,7 +236,10 @@ describe('stateful proxy: forking (§16.6, §16.7)', () => {
 
   it('serial fork: a branch silent until its timeout counts as 408 and the next starts', () => {
     const s = setupProxy();
-    s.targets = () => [target('10.0.0.2', { q: 0.9, timeout: 2_000 }), target('10.0.0.3', { q: 0.1 })];
+    s.targets = () => [
+      target('10.0.0.2', { q: 0.9, timeout: 2_000 }),
+      target('10.0.0.3', { q: 0.1 }),
+    ];
     const [b1, b2] = s.callees;
     b2.answer = () => [486];
     s.invite();
@@ -263,14 +271,21 @@ describe('stateful proxy: forking (§16.6, §16.7)', () => {
     s.callees[1].answer = () => [503];
     s.invite();
     s.h.timers.advance(0);
-    expect(s.caller.responses().filter((r) => r.status >= 200).map((r) => r.status)).toEqual([500]);
+    expect(
+      s.caller
+        .responses()
+        .filter((r) => r.status >= 200)
+        .map((r) => r.status),
+    ).toEqual([500]);
   });
 
   it('a 6xx cancels the other branches and wins', () => {
     const s = setupProxy();
     s.targets = () => s.callees.map((c) => target(c.address));
-    s.callees[0].answer = (r) => (r.method === 'INVITE' ? [180] : r.method === 'CANCEL' ? [200] : null);
-    s.callees[1].answer = (r) => (r.method === 'INVITE' ? [180] : r.method === 'CANCEL' ? [200] : null);
+    s.callees[0].answer = (r) =>
+      r.method === 'INVITE' ? [180] : r.method === 'CANCEL' ? [200] : null;
+    s.callees[1].answer = (r) =>
+      r.method === 'INVITE' ? [180] : r.method === 'CANCEL' ? [200] : null;
     s.callees[2].answer = () => [603];
     s.invite();
     s.h.timers.advance(0);
@@ -279,7 +294,12 @@ describe('stateful proxy: forking (§16.6, §16.7)', () => {
     s.callees[0].reply(s.callees[0].lastRequest('INVITE'), 487);
     s.callees[1].reply(s.callees[1].lastRequest('INVITE'), 487);
     s.h.timers.advance(0);
-    expect(s.caller.responses().filter((r) => r.status >= 200).map((r) => r.status)).toEqual([603]);
+    expect(
+      s.caller
+        .responses()
+        .filter((r) => r.status >= 200)
+        .map((r) => r.status),
+    ).toEqual([603]);
   });
 
   it('401 and 407 challenges are aggregated (§16.7 item 7)', () => {
@@ -289,7 +309,9 @@ describe('stateful proxy: forking (§16.6, §16.7)', () => {
     s.h.timers.advance(0);
     const [b1, b2] = s.callees;
     b1.reply(b1.lastRequest('INVITE'), 401, undefined, [['WWW-Authenticate', 'Digest realm="a"']]);
-    b2.reply(b2.lastRequest('INVITE'), 407, undefined, [['Proxy-Authenticate', 'Digest realm="b"']]);
+    b2.reply(b2.lastRequest('INVITE'), 407, undefined, [
+      ['Proxy-Authenticate', 'Digest realm="b"'],
+    ]);
     s.h.timers.advance(0);
     const final = s.caller.responses(401)[0]!;
     expect(final.headers.get('www-authenticate')).toBe('Digest realm="a"');
@@ -307,7 +329,12 @@ describe('stateful proxy: forking (§16.6, §16.7)', () => {
     expect(b1.requests('CANCEL')).toHaveLength(1);
     b1.reply(b1.lastRequest('INVITE'), 487);
     s.h.timers.advance(0);
-    expect(s.caller.responses().filter((r) => r.status >= 200).map((r) => r.status)).toEqual([408]);
+    expect(
+      s.caller
+        .responses()
+        .filter((r) => r.status >= 200)
+        .map((r) => r.status),
+    ).toEqual([408]);
   });
 
   it('a 180 resets Timer C (§16.7 item 2)', () => {
@@ -327,7 +354,12 @@ describe('stateful proxy: forking (§16.6, §16.7)', () => {
     const s = setupProxy();
     s.invite();
     s.h.timers.advance(32_000);
-    expect(s.caller.responses().filter((r) => r.status >= 200).map((r) => r.status)).toEqual([408]);
+    expect(
+      s.caller
+        .responses()
+        .filter((r) => r.status >= 200)
+        .map((r) => r.status),
+    ).toEqual([408]);
     // and the INVITE was retransmitted downstream by Timer A meanwhile
     expect(s.callees[0].requests('INVITE').length).toBe(7);
   });
@@ -336,22 +368,40 @@ describe('stateful proxy: forking (§16.6, §16.7)', () => {
 describe('stateful proxy: transport errors, failure hook', () => {
   it('transport error on a branch counts as 503 (§16.9) → 500 upstream', async () => {
     const s = setupProxy();
-    s.targets = () => [{ uri: 'sip:bob@10.9.9.9', destination: { transport: 'tcp', address: '10.9.9.9', port: 5060 } }];
+    s.targets = () => [
+      {
+        uri: 'sip:bob@10.9.9.9',
+        destination: { transport: 'tcp', address: '10.9.9.9', port: 5060 },
+      },
+    ];
     s.invite();
     await s.h.run(0);
-    expect(s.caller.responses().filter((r) => r.status >= 200).map((r) => r.status)).toEqual([500]);
+    expect(
+      s.caller
+        .responses()
+        .filter((r) => r.status >= 200)
+        .map((r) => r.status),
+    ).toEqual([500]);
   });
 
   it('transport error on one branch, 486 on the other → 486', async () => {
     const s = setupProxy();
     s.targets = () => [
-      { uri: 'sip:bob@10.9.9.9', destination: { transport: 'tcp', address: '10.9.9.9', port: 5060 } },
+      {
+        uri: 'sip:bob@10.9.9.9',
+        destination: { transport: 'tcp', address: '10.9.9.9', port: 5060 },
+      },
       target('10.0.0.2'),
     ];
     s.callees[0].answer = () => [486];
     s.invite();
     await s.h.run(0);
-    expect(s.caller.responses().filter((r) => r.status >= 200).map((r) => r.status)).toEqual([486]);
+    expect(
+      s.caller
+        .responses()
+        .filter((r) => r.status >= 200)
+        .map((r) => r.status),
+    ).toEqual([486]);
   });
 
   it('the failure hook adds a branch when all failed (media-server failover)', () => {
@@ -385,7 +435,12 @@ describe('stateful proxy: transport errors, failure hook', () => {
     s.invite();
     await s.h.run(0);
     expect(s.callees[1].requests('INVITE')).toHaveLength(1);
-    expect(s.caller.responses().filter((r) => r.status >= 200).map((r) => r.status)).toEqual([486]);
+    expect(
+      s.caller
+        .responses()
+        .filter((r) => r.status >= 200)
+        .map((r) => r.status),
+    ).toEqual([486]);
   });
 
   it('an async router is awaited; retransmissions meanwhile are absorbed', async () => {
@@ -412,7 +467,10 @@ describe('stateful proxy: transport errors, failure hook', () => {
 
 describe('stateful proxy: validation (§16.3)', () => {
   const finalOf = (s: ReturnType<typeof setupProxy>) =>
-    s.caller.responses().filter((r) => r.status >= 200).map((r) => r.status);
+    s.caller
+      .responses()
+      .filter((r) => r.status >= 200)
+      .map((r) => r.status);
 
   it('416 for an unknown URI scheme', () => {
     const s = setupProxy();
@@ -442,19 +500,33 @@ describe('stateful proxy: validation (§16.3)', () => {
   it('482 for a loop (same request back through us); a spiral passes', () => {
     const s = setupProxy();
     // route to ourselves without changing anything: a loop
-    s.targets = () => [{ uri: 'sip:bob@example.com', destination: { transport: 'udp', address: '10.0.0.10', port: 5060 } }];
+    s.targets = () => [
+      {
+        uri: 'sip:bob@example.com',
+        destination: { transport: 'udp', address: '10.0.0.10', port: 5060 },
+      },
+    ];
     s.invite();
     s.h.timers.advance(0);
     expect(finalOf(s)).toEqual([482]);
 
     // a spiral: the second pass has another Request-URI and goes on to 10.0.0.2
     const s2 = setupProxy();
-    s2.targets = () => [{ uri: 'sip:bob@example.com', destination: { transport: 'udp', address: '10.0.0.10', port: 5060 } }];
+    s2.targets = () => [
+      {
+        uri: 'sip:bob@example.com',
+        destination: { transport: 'udp', address: '10.0.0.10', port: 5060 },
+      },
+    ];
     let pass = 0;
-    s2.proxy = s2.proxy; // keep the router
     s2.targets = () =>
       pass++ === 0
-        ? [{ uri: 'sip:bob@spiral.example.com', destination: { transport: 'udp', address: '10.0.0.10', port: 5060 } }]
+        ? [
+            {
+              uri: 'sip:bob@spiral.example.com',
+              destination: { transport: 'udp', address: '10.0.0.10', port: 5060 },
+            },
+          ]
         : [target('10.0.0.2')];
     s2.callees[0].answer = () => [486];
     s2.invite();
@@ -485,7 +557,9 @@ describe('RFC 2543 peers through the proxy', () => {
     expect(s.callees[0].requests('INVITE')).toHaveLength(1);
     const final = s.caller.responses(486);
     expect(final).toHaveLength(2); // the retransmission got the 486 again
-    void s.caller.send(requestText({ method: 'ACK', callId: s.callId, via, toTag: final[0]!.toTag! }));
+    void s.caller.send(
+      requestText({ method: 'ACK', callId: s.callId, via, toTag: final[0]!.toTag! }),
+    );
     s.h.timers.advance(0);
     expect(s.callees[0].requests('ACK')).toHaveLength(1); // only the proxy's own hop-by-hop ACK
     s.h.timers.advance(600);

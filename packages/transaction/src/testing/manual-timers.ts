@@ -16,6 +16,8 @@ export class ManualTimers implements TimerHost {
   private seq = 0;
   private heap: Entry[] = [];
   private live = 0;
+  /** cleared entries still in the heap (dropped lazily, compacted when they dominate) */
+  private dead = 0;
 
   constructor(start = 0) {
     this.time = start;
@@ -37,6 +39,14 @@ export class ManualTimers implements TimerHost {
     if (entry.callback !== null) {
       entry.callback = null;
       this.live--;
+      // like Node's timer lists, do not hold on to cleared timers: compact
+      // once they are most of the heap (a sorted array is a valid heap)
+      if (++this.dead > 1024 && this.dead * 2 > this.heap.length) {
+        this.heap = this.heap
+          .filter((e) => e.callback !== null)
+          .sort((a, b) => a.at - b.at || a.seq - b.seq);
+        this.dead = 0;
+      }
     }
   }
 
@@ -52,7 +62,10 @@ export class ManualTimers implements TimerHost {
       const top = this.heap[0];
       if (top === undefined || top.at > end) break;
       this.pop();
-      if (top.callback === null) continue;
+      if (top.callback === null) {
+        this.dead--;
+        continue;
+      }
       this.time = top.at;
       const cb = top.callback;
       top.callback = null;

@@ -43,10 +43,7 @@ export function createHarness(config: Partial<TimerConfig> = {}): Harness {
   };
 }
 
-export function createProxy(
-  h: Harness,
-  options: StatefulProxyOptions,
-): StatefulProxy {
+export function createProxy(h: Harness, options: StatefulProxyOptions): StatefulProxy {
   return new StatefulProxy(h.layer, options).attach();
 }
 

@@ -1,10 +1,5 @@
 /** Raw SIP message builders and a scripted peer for the tests. */
-import {
-  createResponse,
-  type SipMessage,
-  type SipRequest,
-  type SipResponse,
-} from '@strata/parser';
+import { createResponse, type SipMessage, type SipRequest, type SipResponse } from '@strata/parser';
 import type { MessageSource, TransportProtocol } from '@strata/transport';
 import type { LoopNetwork, LoopTransport } from './loop-transport.js';
 
@@ -37,10 +32,7 @@ export function requestText(spec: RequestSpec): string {
     spec.via ??
     `SIP/2.0/${transport} ${spec.viaHost ?? '10.0.0.1'}:${spec.viaPort ?? 5060};branch=${spec.branch ?? 'z9hG4bK' + uniq('b')}`;
   const body = spec.body ?? '';
-  const lines = [
-    `${spec.method} ${spec.uri ?? 'sip:bob@example.com'} SIP/2.0`,
-    `Via: ${via}`,
-  ];
+  const lines = [`${spec.method} ${spec.uri ?? 'sip:bob@example.com'} SIP/2.0`, `Via: ${via}`];
   if (spec.maxForwards !== null) lines.push(`Max-Forwards: ${spec.maxForwards ?? 70}`);
   lines.push(
     `From: <sip:alice@example.com>;tag=${spec.fromTag ?? 'ft1'}`,
@@ -67,7 +59,11 @@ export class Peer {
   answer: ((request: SipRequest) => number[] | null) | null = null;
   toTag: string;
 
-  constructor(network: LoopNetwork, readonly address: string, readonly port = 5060) {
+  constructor(
+    network: LoopNetwork,
+    readonly address: string,
+    readonly port = 5060,
+  ) {
     this.transport = network.createTransport(address, port);
     this.toTag = `tt-${address.replace(/\./g, '')}`;
     this.transport.onMessage((message, source) => {
@@ -88,7 +84,9 @@ export class Peer {
   responses(status?: number): SipResponse[] {
     return this.received
       .map((r) => r.message)
-      .filter((m): m is SipResponse => !m.isRequest && (status === undefined || m.status === status));
+      .filter(
+        (m): m is SipResponse => !m.isRequest && (status === undefined || m.status === status),
+      );
   }
 
   lastRequest(method: string): SipRequest {
@@ -128,7 +126,9 @@ export class Peer {
     const dialog: [string, string][] =
       request.method === 'INVITE' && status > 100 && status < 300
         ? [
-            ...request.headers.getAll('record-route').map((v): [string, string] => ['Record-Route', v]),
+            ...request.headers
+              .getAll('record-route')
+              .map((v): [string, string] => ['Record-Route', v]),
             ['Contact', `<sip:bob@${this.address}:${this.port}>`],
           ]
         : [];
