@@ -25,7 +25,10 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export function loadConfig<S extends z.ZodTypeAny>(schema: S, options: LoadOptions = {}): z.infer<S> {
+export function loadConfig<S extends z.ZodTypeAny>(
+  schema: S,
+  options: LoadOptions = {},
+): z.infer<S> {
   const env = options.env ?? process.env;
   const file = options.file ?? env['STRATA_CONFIG'];
   let raw: unknown = {};

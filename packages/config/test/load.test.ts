@@ -21,7 +21,9 @@ describe('loadConfig', () => {
   });
 
   it('parses JSON env values and camel-cases keys', () => {
-    expect(applyEnvOverrides({}, { STRATA_CORES: '[{"id":"c1","uri":"sip:a"}]', STRATA_NODE_ID: 'x' })).toEqual({
+    expect(
+      applyEnvOverrides({}, { STRATA_CORES: '[{"id":"c1","uri":"sip:a"}]', STRATA_NODE_ID: 'x' }),
+    ).toEqual({
       cores: [{ id: 'c1', uri: 'sip:a' }],
       nodeId: 'x',
     });
@@ -29,7 +31,9 @@ describe('loadConfig', () => {
 
   it('names each bad field', () => {
     try {
-      loadConfig(schema, { env: { STRATA_HEALTH__INTERVAL_MS: '5', STRATA_CORES: '[{"id":"c1","uri":"http:x"}]' } });
+      loadConfig(schema, {
+        env: { STRATA_HEALTH__INTERVAL_MS: '5', STRATA_CORES: '[{"id":"c1","uri":"http:x"}]' },
+      });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
