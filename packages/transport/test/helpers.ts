@@ -73,7 +73,10 @@ export function messages(
   });
 }
 
-export async function nextMessage(t: SipTransport, ms = 3000): Promise<[SipMessage, MessageSource]> {
+export async function nextMessage(
+  t: SipTransport,
+  ms = 3000,
+): Promise<[SipMessage, MessageSource]> {
   return (await messages(t, 1, ms))[0]!;
 }
 
@@ -100,7 +103,9 @@ export function until(
   });
 }
 
-export async function startTransport(o: Partial<SipTransportOptions> & Pick<SipTransportOptions, 'listeners'>): Promise<SipTransport> {
+export async function startTransport(
+  o: Partial<SipTransportOptions> & Pick<SipTransportOptions, 'listeners'>,
+): Promise<SipTransport> {
   const t = new SipTransport({ logger: silent, ...o });
   await t.start();
   return t;

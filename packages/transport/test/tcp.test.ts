@@ -3,7 +3,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createResponse, parseMessage, type SipRequest } from '@strata/parser';
 import { SipTransport } from '../src/sip-transport.js';
 import { TransportError } from '../src/errors.js';
-import { event, eventually, messages, nextMessage, request, startTransport, StreamClient } from './helpers.js';
+import {
+  event,
+  eventually,
+  messages,
+  nextMessage,
+  request,
+  startTransport,
+  StreamClient,
+} from './helpers.js';
 
 const open: (SipTransport | StreamClient | net.Server)[] = [];
 
@@ -46,7 +54,9 @@ describe('TCP', () => {
     const c = await client(t);
     const got = messages(t, 2);
     await c.write(request({ callId: 'one', body: 'v=0\r\n' }) + request({ callId: 'two' }));
-    const [[a, sa], [b]] = await got;
+    const [first, second] = await got;
+    const [a, sa] = first!;
+    const [b] = second!;
     expect([a.callId, b.callId]).toEqual(['one', 'two']);
     expect(a.body.toString()).toBe('v=0\r\n');
     expect(sa.transport).toBe('tcp');
@@ -72,7 +82,8 @@ describe('TCP', () => {
     const c = await client(t);
     const n = 10_000;
     let batch = '';
-    for (let i = 0; i < n; i++) batch += request({ callId: `p${i}`, cseq: i + 1, via: 'SIP/2.0/TCP 127.0.0.1:5060' });
+    for (let i = 0; i < n; i++)
+      batch += request({ callId: `p${i}`, cseq: i + 1, via: 'SIP/2.0/TCP 127.0.0.1:5060' });
     await c.write(batch);
     await c.waitFor(() => c.count('SIP/2.0 200 OK') >= n, 15_000);
     expect(c.count('SIP/2.0 200 OK')).toBe(n);
@@ -87,7 +98,9 @@ describe('TCP', () => {
     await c.write(request({ contentLength: false }));
     await c.closedWithin();
     expect(c.text).toMatch(/^SIP\/2\.0 400 /);
-    expect(c.text).toMatch(/Via: SIP\/2\.0\/UDP 127\.0\.0\.1:5060;branch=[^;\r]+;received=127\.0\.0\.1/);
+    expect(c.text).toMatch(
+      /Via: SIP\/2\.0\/UDP 127\.0\.0\.1:5060;branch=[^;\r]+;received=127\.0\.0\.1/,
+    );
     expect(t.stats().parseErrors).toBe(1);
   });
 
@@ -145,9 +158,7 @@ describe('TCP', () => {
     const bl = b.listener('tcp', 6)!;
     const via = a.viaFor({ transport: 'tcp', address: '::1', port: bl.port });
     expect(via.host).toBe('[::1]');
-    const req = parseMessage(
-      Buffer.from(request({ via: `SIP/2.0/TCP ${via.host}:${via.port}` })),
-    );
+    const req = parseMessage(Buffer.from(request({ via: `SIP/2.0/TCP ${via.host}:${via.port}` })));
     const got = nextMessage(a);
     await a.send(req, { transport: 'tcp', address: '::1', port: bl.port });
     const [res, source] = await got;
@@ -185,10 +196,12 @@ describe('TCP', () => {
     // the server side sees the close on its own tick
     await eventually(() => t.connections().length === 0);
     // the §18.2.2 fallback (sent-by 127.0.0.1:5060 over TCP) is refused: nobody listens there
-    const err = await t.sendResponse(createResponse(req as SipRequest, 200), {
-      ...source,
-      transport: 'tcp',
-    }).catch((e: unknown) => e);
+    const err = await t
+      .sendResponse(createResponse(req as SipRequest, 200), {
+        ...source,
+        transport: 'tcp',
+      })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransportError);
   });
 

@@ -51,11 +51,7 @@ describe('UDP', () => {
       const { port } = client.address();
       const listener = t.listener('udp', family)!;
       const got = event<[Buffer]>(client, 'message');
-      client.send(
-        request({ via: `SIP/2.0/UDP ${host}:${port}` }),
-        listener.port,
-        listener.address,
-      );
+      client.send(request({ via: `SIP/2.0/UDP ${host}:${port}` }), listener.port, listener.address);
       const [bytes] = await got;
       const res = parseMessage(bytes);
       expect(res.isRequest).toBe(false);
@@ -96,7 +92,9 @@ describe('UDP', () => {
     const via = res.topVia!;
     expect(via.params.get('received')).toBe('127.0.0.1');
     expect(via.params.get('rport')).toBe(String(port));
-    expect(res.headers.get('via')).toMatch(/^SIP\/2\.0\/UDP 1\.2\.3\.4:5060;rport=\d+;branch=.*;received=127\.0\.0\.1$/);
+    expect(res.headers.get('via')).toMatch(
+      /^SIP\/2\.0\/UDP 1\.2\.3\.4:5060;rport=\d+;branch=.*;received=127\.0\.0\.1$/,
+    );
   });
 
   it('drops and counts an oversize datagram', async () => {
@@ -127,7 +125,9 @@ describe('UDP', () => {
     client.send(
       request({
         via: `SIP/2.0/UDP 127.0.0.1:${port}`,
-        contentLength: false, extra: ['Content-Length: abc'] }),
+        contentLength: false,
+        extra: ['Content-Length: abc'],
+      }),
       l.port,
       l.address,
     );
@@ -147,7 +147,11 @@ describe('UDP', () => {
     const t = await udpTransport();
     const client = await udpClient(4);
     const l = t.listener('udp', 4)!;
-    client.send(request({ method: 'ACK', contentLength: false, extra: ['Content-Length: abc'] }), l.port, l.address);
+    client.send(
+      request({ method: 'ACK', contentLength: false, extra: ['Content-Length: abc'] }),
+      l.port,
+      l.address,
+    );
     const got = nextMessage(t);
     client.send(request({ callId: 'next' }), l.port, l.address);
     await got;
@@ -187,9 +191,7 @@ describe('UDP', () => {
     // b's TCP listener on the same port number as the UDP destination: bind both to one port
     const via = a.viaFor({ transport: 'udp', address: '127.0.0.1', port: bTcp.port });
     const big = parseMessage(
-      Buffer.from(
-        request({ via: `SIP/2.0/UDP ${via.host}:${via.port}`, body: 'x'.repeat(1400) }),
-      ),
+      Buffer.from(request({ via: `SIP/2.0/UDP ${via.host}:${via.port}`, body: 'x'.repeat(1400) })),
     ) as SipRequest;
     const got = nextMessage(b);
     await a.send(big, { transport: 'udp', address: '127.0.0.1', port: bTcp.port });
@@ -225,6 +227,8 @@ describe('UDP', () => {
       host: '[::1]',
       port: t.listener('udp', 6)!.port,
     });
-    expect(() => t.viaFor({ transport: 'tls', address: '::1', port: 5061 })).toThrow(TransportError);
+    expect(() => t.viaFor({ transport: 'tls', address: '::1', port: 5061 })).toThrow(
+      TransportError,
+    );
   });
 });
