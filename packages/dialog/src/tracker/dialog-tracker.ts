@@ -159,9 +159,11 @@ export class DialogTracker {
       const key = pendingKey(res.callId, fromTag, toTag, seq, method);
       const p = this.pending.get(key);
       if (p !== undefined) {
-        if (res.status >= 200) this.pending.delete(key);
-        if (res.status >= 200)
+        // provisional responses change nothing a proxy tracks; the final one settles it
+        if (res.status >= 200) {
+          this.pending.delete(key);
           await this.queue.run(res.callId, () => this.inDialogResponse(res, p));
+        }
         return;
       }
     }
