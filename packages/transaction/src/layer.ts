@@ -245,8 +245,10 @@ export class TransactionLayer implements TransactionHost {
   /** The Via value this layer writes for a destination and branch. */
   viaValue(destination: Destination, branch: string): string {
     const via = this.transport.viaFor(destination);
-    const host = via.host.includes(':') && !via.host.startsWith('[') ? `[${via.host}]` : via.host;
-    const sentBy = `${host.toLowerCase()}:${via.port}`;
+    const bare = via.host.startsWith('[') ? via.host.slice(1, -1) : via.host;
+    const host = bare.includes(':') ? `[${bare}]` : bare;
+    // the form sentByOf() compares: host without brackets, lowercase, port
+    const sentBy = `${bare.toLowerCase()}:${via.port}`;
     if (!this.ownSentBy.has(sentBy)) this.ownSentBy.add(sentBy);
     return `SIP/2.0/${via.transport} ${host}:${via.port};branch=${branch}`;
   }
