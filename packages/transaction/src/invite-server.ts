@@ -47,6 +47,7 @@ import {
   type SipResponse,
 } from '@strata/parser';
 import type { Destination, MessageSource, TransportError } from '@strata/transport';
+import { TransactionError } from './errors.js';
 import type { TimerHandle } from './timers.js';
 import { TransactionBase, type TransactionHost } from './transaction.js';
 import type { ServerTransactionUser } from './user.js';
@@ -151,6 +152,8 @@ export class InviteServerTransaction extends TransactionBase {
    * not take it (e.g. a 3xx after a 2xx, or any response once Completed).
    */
   respond(response: SipResponse): boolean {
+    if (response.status < 100 || response.status > 699)
+      throw new TransactionError('BAD_RESPONSE', `status ${response.status} out of range`);
     const s = response.status;
     this.pending = response;
     const taken = this.input(s < 200 ? TU_PROVISIONAL : s < 300 ? TU_SUCCESS : TU_FAILURE);

@@ -44,6 +44,7 @@
  */
 import { serializeMessage, type SipRequest, type SipResponse } from '@strata/parser';
 import type { Destination, MessageSource, TransportError } from '@strata/transport';
+import { TransactionError } from './errors.js';
 import type { TimerHandle } from './timers.js';
 import { TransactionBase, type TransactionHost } from './transaction.js';
 import type { ServerTransactionUser } from './user.js';
@@ -108,6 +109,8 @@ export class NonInviteServerTransaction extends TransactionBase {
 
   /** Send a response from the TU; false when the machine does not take it (already Completed). */
   respond(response: SipResponse): boolean {
+    if (response.status < 100 || response.status > 699)
+      throw new TransactionError('BAD_RESPONSE', `status ${response.status} out of range`);
     this.pending = response;
     const taken = this.input(response.status < 200 ? TU_PROVISIONAL : TU_FINAL);
     this.pending = null;

@@ -176,6 +176,9 @@ describe('non-INVITE server transaction (§17.2.2)', () => {
     h.timers.advance(0);
     expect(caller.responses(200)).toHaveLength(2);
     expect(tx.respond(createResponse(tx.request, 500))).toBe(false);
+    expect(() => tx.respond(createResponse(tx.request, 700))).toThrow(
+      expect.objectContaining({ code: 'BAD_RESPONSE' }),
+    );
     h.timers.advance(31_999);
     expect(tx.state).toBe('completed');
     h.timers.advance(1);

@@ -112,12 +112,20 @@ export class StatefulProxy {
     try {
       tx = this.layer.createServerTransaction(request, source, NOOP_SERVER_USER);
     } catch (err) {
-      // no Via / CSeq to answer to: nothing can be sent (§8.2: a response needs Via)
-      if (err instanceof TransactionError) {
-        this.log.debug({ err }, 'request dropped');
-        return;
-      }
-      throw err;
+      if (!(err instanceof TransactionError)) throw err;
+      // no transaction key (e.g. no CSeq): answer statelessly if a Via says where to
+      if (failure !== null && request.topViaRaw !== undefined) {
+        const response = createResponse(request, failure.status, failure.reason, {
+          headers: failure.headers,
+        });
+        void this.layer.sendStateless(response, {
+          transport: source.transport,
+          address: source.address,
+          port: source.port,
+          connectionId: source.connectionId,
+        });
+      } else this.log.debug({ err }, 'request dropped');
+      return;
     }
     if (failure !== null) {
       tx.respond(
