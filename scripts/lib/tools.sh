@@ -21,6 +21,8 @@ ensure_pnpm() {
     npm install --silent --no-audit --no-fund --prefix "$STRATA_ROOT/.tools" "pnpm@$PNPM_VERSION" >&2
   fi
   PNPM=("$local_pnpm")
+  # turbo looks pnpm up on PATH
+  export PATH="$STRATA_ROOT/.tools/node_modules/.bin:$PATH"
 }
 
 # ensure_command CMD DEBIAN_PACKAGE: install with apt-get when missing and root.

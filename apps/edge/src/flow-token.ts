@@ -1,37 +1,65 @@
 /**
- * Flow tokens (RFC 5626 §5.2 idea): the edge names a client's TCP/TLS/WS
- * connection inside the URIs it writes (Path, Record-Route) and in its own Via,
- * so requests and responses towards that client come back over the same
- * connection without the edge keeping any per-call state. The token is the
- * transport's connection id, HMAC-signed so it cannot be forged.
+ * Flow tokens (the RFC 5626 §5.2 idea, kept stateless): the edge writes the
+ * client's flow — transport, address, port and, on TCP/TLS/WS, the
+ * connection id — into the URIs it inserts (Path, Record-Route) and into its
+ * own Via, so requests and responses towards that client come back over the
+ * same flow (through the NAT binding, over the same connection) without the
+ * edge keeping per-call state. HMAC-signed so it cannot be forged.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { TransportProtocol } from '@strata/transport';
+
+export interface Flow {
+  transport: TransportProtocol;
+  address: string;
+  port: number;
+  connectionId: string | null;
+}
+
+const TRANSPORTS: ReadonlySet<string> = new Set(['udp', 'tcp', 'tls', 'ws', 'wss']);
 
 export class FlowTokens {
   private readonly key: Buffer;
 
   constructor(key?: Buffer) {
-    // Connections die with the process, so a per-process key is enough.
+    // Tokens only need to outlive the flows they name; connections die with the
+    // process, but UDP flows outlive a restart, so a deployment may share a key.
     this.key = key ?? randomBytes(32);
   }
 
-  encode(connectionId: string): string {
-    const id = Buffer.from(connectionId, 'utf8');
-    return `${id.toString('base64url')}.${this.mac(id).toString('base64url')}`;
+  encode(flow: Flow): string {
+    const data = Buffer.from(
+      `${flow.transport}|${flow.address}|${flow.port}|${flow.connectionId ?? ''}`,
+      'utf8',
+    );
+    return `${data.toString('base64url')}.${this.mac(data).toString('base64url')}`;
   }
 
-  /** The connection id, or null when the token is not one of ours. */
-  decode(token: string): string | null {
+  /** The flow, or null when the token is not one of ours. */
+  decode(token: string): Flow | null {
     const dot = token.indexOf('.');
     if (dot <= 0) return null;
-    const id = Buffer.from(token.slice(0, dot), 'base64url');
+    const data = Buffer.from(token.slice(0, dot), 'base64url');
     const mac = Buffer.from(token.slice(dot + 1), 'base64url');
-    const expected = this.mac(id);
+    const expected = this.mac(data);
     if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return null;
-    return id.toString('utf8');
+    const [transport, address, port, connectionId] = data.toString('utf8').split('|');
+    if (
+      transport === undefined ||
+      !TRANSPORTS.has(transport) ||
+      address === undefined ||
+      port === undefined
+    )
+      return null;
+    return {
+      transport: transport as TransportProtocol,
+      address,
+      port: Number(port),
+      connectionId: connectionId === undefined || connectionId === '' ? null : connectionId,
+    };
   }
 
-  private mac(id: Buffer): Buffer {
-    return createHmac('sha256', this.key).update(id).digest().subarray(0, 12);
+  private mac(data: Buffer): Buffer {
+    return createHmac('sha256', this.key).update(data).digest().subarray(0, 12);
   }
 }

@@ -40,7 +40,7 @@ import { EDGE_BRANCH_PREFIX, statelessBranch } from './branch.js';
 import { inAllowList } from './cidr.js';
 import type { CoreProber } from './core-prober.js';
 import type { StatelessDigest } from './digest.js';
-import type { FlowTokens } from './flow-token.js';
+import type { Flow, FlowTokens } from './flow-token.js';
 import type { TokenBucketLimiter } from './rate-limiter.js';
 import type { CoreNode, CoreRing } from './ring.js';
 import type { EdgeStats } from './stats.js';
@@ -86,13 +86,11 @@ export class EdgeForwarder {
   private readonly d: ForwarderDeps;
   private readonly ourHostPorts: Set<string>;
   private readonly coreByAddress: Map<string, CoreNode>;
-  private readonly coreAddresses: Set<string>;
 
   constructor(deps: ForwarderDeps) {
     this.d = deps;
     this.ourHostPorts = new Set(deps.locals.map((l) => `${l.host.toLowerCase()}:${l.port}`));
     this.coreByAddress = new Map(deps.ring.allNodes().map((n) => [`${n.address}:${n.port}`, n]));
-    this.coreAddresses = new Set(deps.ring.allNodes().map((n) => n.address));
   }
 
   /** Entry point for every parsed message. Never throws. */
@@ -154,23 +152,18 @@ export class EdgeForwarder {
       return;
     }
 
-    // §16.4: loose routing — pop every Route that names us
-    let popped: NameAddr | null = null;
+    // §16.4: loose routing — pop every Route that names us, remembering the flow it named
+    let poppedFlow: Flow | null = null;
     while (req.hasRoute) {
       const top = parseNameAddr(req.headers.values('route')[0] ?? '');
       if (!this.isOurs(top.uri)) break;
       popRoute(req);
-      popped = top;
+      poppedFlow = this.flowOf(top.uri) ?? poppedFlow;
     }
-    const nextRoute = req.hasRoute ? parseNameAddr(req.headers.values('route')[0] ?? '') : null;
 
-    if (popped !== null && (nextRoute === null || !this.isCoreUri(nextRoute.uri))) {
-      if (!trusted && !this.isFromCore(source)) {
-        // Only the core tier may send through us to a client: anything else is a relay attempt.
-        this.reply(req, source, 403, 'Forbidden');
-        return;
-      }
-      void this.forwardToClient(req, source, branch, popped, nextRoute);
+    // Direction: requests from the core tier go out to clients; everything else goes to the core tier.
+    if (this.isFromCore(source)) {
+      void this.forwardFromCore(req, source, branch, poppedFlow);
       return;
     }
 
@@ -239,43 +232,53 @@ export class EdgeForwarder {
       return;
     }
     const dest: Destination = { transport: core.transport, address: core.address, port: core.port };
-    this.stampAndSend(req, source, branch, dest, true);
+    this.stampAndSend(req, source, branch, dest, true, null);
   }
 
-  private async forwardToClient(
+  /**
+   * A request from a core: to the next Route when there is one (a core → ring),
+   * else to the client's flow named by the Route we popped, else the Request-URI.
+   */
+  private async forwardFromCore(
     req: SipRequest,
     source: MessageSource,
     branch: string,
-    popped: NameAddr,
-    nextRoute: NameAddr | null,
+    flow: Flow | null,
   ): Promise<void> {
-    let dest: Destination | null = null;
-    const poppedUri = popped.uri as SipUri;
-    const connectionId =
-      poppedUri.user !== null && poppedUri.user.startsWith('f-')
-        ? this.d.flows.decode(poppedUri.user.slice(2))
-        : null;
-    const target = nextRoute?.uri ?? safeRequestUri(req);
-    if (target === null || !isSipUri(target)) {
-      if (req.method !== 'ACK') this.reply(req, source, 416, 'Unsupported URI Scheme');
+    const next = req.hasRoute ? parseNameAddr(req.headers.values('route')[0] ?? '') : null;
+    if (next !== null && this.isCoreUri(next.uri)) {
+      this.forwardToCore(req, source, branch);
       return;
     }
-    const transport = uriTransport(target);
-    const port = target.port ?? (target.scheme === 'sips' ? 5061 : 5060);
-    const host = target.host.startsWith('[') ? target.host.slice(1, -1) : target.host;
-    try {
-      const address = isIP(host) !== 0 ? host : (await lookup(host)).address;
-      dest = { transport, address, port, connectionId };
-    } catch {
-      this.d.stats.drop('unresolvable');
-      if (req.method !== 'ACK') this.reply(req, source, 404, 'Not Found');
-      return;
+    let dest: Destination;
+    if (next === null && flow !== null) {
+      dest = {
+        transport: flow.transport,
+        address: flow.address,
+        port: flow.port,
+        connectionId: flow.connectionId,
+      };
+    } else {
+      const target = next?.uri ?? safeRequestUri(req);
+      if (target === null || !isSipUri(target)) {
+        if (req.method !== 'ACK') this.reply(req, source, 416, 'Unsupported URI Scheme');
+        return;
+      }
+      const host = target.host.startsWith('[') ? target.host.slice(1, -1) : target.host;
+      try {
+        const address = isIP(host) !== 0 ? host : (await lookup(host)).address;
+        dest = {
+          transport: uriTransport(target),
+          address,
+          port: target.port ?? (target.scheme === 'sips' ? 5061 : 5060),
+        };
+      } catch {
+        this.d.stats.drop('unresolvable');
+        if (req.method !== 'ACK') this.reply(req, source, 404, 'Not Found');
+        return;
+      }
     }
-    if (connectionId !== null) {
-      // the flow knows the real transport; the address is only a fallback
-      dest.transport = flowTransport(poppedUri) ?? dest.transport;
-    }
-    this.stampAndSend(req, source, branch, dest, false);
+    this.stampAndSend(req, source, branch, dest, false, flow);
   }
 
   /** Via, Record-Route, Path and Max-Forwards, then send. */
@@ -285,11 +288,21 @@ export class EdgeForwarder {
     branch: string,
     dest: Destination,
     towardsCore: boolean,
+    clientFlow: Flow | null,
   ): void {
     const via = this.d.transport.viaFor(dest);
     decrementMaxForwards(req, this.d.maxForwards);
-    const inboundFlow =
-      source.connectionId !== null ? `f-${this.d.flows.encode(source.connectionId)}` : null;
+    // The client side of this request: where it came from (towards the core), or the
+    // flow the core named (towards a client). Our URIs on that side carry it.
+    const flow: Flow | null = towardsCore
+      ? {
+          transport: source.transport,
+          address: source.address,
+          port: source.port,
+          connectionId: source.connectionId,
+        }
+      : clientFlow;
+    const inboundFlow = flow !== null ? `f-${this.d.flows.encode(flow)}` : null;
 
     if (req.method === 'REGISTER' && towardsCore) {
       // RFC 3327: the registrar stores our Path and routes requests for this contact back through us
@@ -305,7 +318,9 @@ export class EdgeForwarder {
         );
       }
     }
-    const flowParam = inboundFlow !== null ? `;flow=${inboundFlow.slice(2)}` : '';
+    // responses return over the client's connection: name it in our Via (stream transports only)
+    const flowParam =
+      towardsCore && source.connectionId !== null ? `;flow=${inboundFlow!.slice(2)}` : '';
     pushVia(
       req,
       `SIP/2.0/${via.transport} ${via.host}:${via.port};branch=${branch};rport${flowParam}`,
@@ -325,7 +340,7 @@ export class EdgeForwarder {
 
   // ---- responses -----------------------------------------------------------
 
-  private onResponse(res: SipResponse, source: MessageSource): void {
+  private onResponse(res: SipResponse, _source: MessageSource): void {
     const { stats } = this.d;
     stats.responsesIn++;
     const top = res.topVia;
@@ -349,11 +364,11 @@ export class EdgeForwarder {
       stats.drop('no-next-via');
       return;
     }
-    const connectionId = flow !== null ? this.d.flows.decode(flow) : null;
+    const client = flow !== null ? this.d.flows.decode(flow) : null;
     stats.responsesForwarded++;
     const send =
-      connectionId !== null
-        ? this.d.transport.sendResponse(res, flowSource(res, connectionId, source))
+      client !== null
+        ? this.d.transport.sendResponse(res, flowSource(client))
         : this.d.transport.sendResponse(res);
     send.catch((err: unknown) => {
       stats.sendErrors++;
@@ -383,8 +398,14 @@ export class EdgeForwarder {
     return inAllowList(this.d.trusted, source.address);
   }
 
+  /** Cores send from their listening address and port (UDP socket or the connection we opened). */
   private isFromCore(source: MessageSource): boolean {
-    return this.coreAddresses.has(source.address);
+    return this.coreByAddress.has(`${source.address}:${source.port}`);
+  }
+
+  private flowOf(uri: NameAddr['uri']): Flow | null {
+    if (!isSipUri(uri) || uri.user === null || !uri.user.startsWith('f-')) return null;
+    return this.d.flows.decode(uri.user.slice(2));
   }
 
   private isScanner(req: SipRequest): boolean {
@@ -411,7 +432,7 @@ export class EdgeForwarder {
   private isCoreUri(uri: NameAddr['uri']): boolean {
     if (!isSipUri(uri)) return false;
     const host = uri.host.startsWith('[') ? uri.host.slice(1, -1) : uri.host;
-    return this.coreByAddress.has(`${host}:${uri.port ?? 5060}`) || uri.params.has('strata-core');
+    return this.coreByAddress.has(`${host}:${uri.port ?? 5060}`);
   }
 
   /** §16.3 item 4: our own Via with the branch we would compute now means the request looped. */
@@ -460,26 +481,19 @@ function uriTransport(uri: SipUri): TransportProtocol {
   return uri.scheme === 'sips' ? 'tls' : 'udp';
 }
 
-function flowTransport(uri: SipUri): TransportProtocol | null {
-  const t = uri.params.get('transport')?.toLowerCase();
-  return t === 'tcp' || t === 'tls' || t === 'ws' || t === 'wss' || t === 'udp' ? t : null;
-}
-
 function viaHostOf(host: string): string {
   return (host.startsWith('[') ? host.slice(1, -1) : host).toLowerCase();
 }
 
-/** A stand-in source naming the client's connection, for sendResponse. */
-function flowSource(res: SipResponse, connectionId: string, _from: MessageSource): MessageSource {
-  const via = res.topVia!;
-  const transport = via.transport.toLowerCase() as TransportProtocol;
+/** The client's flow as a "source", so sendResponse answers over its connection (RFC 3261 §18.2.2). */
+function flowSource(flow: Flow): MessageSource {
   return {
-    transport,
-    address: via.params.get('received') ?? viaHostOf(via.host),
-    port: Number(via.params.get('rport') ?? via.port ?? 5060),
+    transport: flow.transport,
+    address: flow.address,
+    port: flow.port,
     localAddress: '',
     localPort: 0,
-    connectionId,
-    receivedAt: Date.now(),
+    connectionId: flow.connectionId,
+    receivedAt: 0,
   };
 }

@@ -39,8 +39,21 @@ describe('allow lists', () => {
 describe('FlowTokens', () => {
   it('round-trips and rejects forgeries', () => {
     const f = new FlowTokens();
-    const t = f.encode('tcp-42');
-    expect(f.decode(t)).toBe('tcp-42');
+    const flow = {
+      transport: 'tcp' as const,
+      address: '192.0.2.1',
+      port: 40001,
+      connectionId: 'tcp-42',
+    };
+    const t = f.encode(flow);
+    expect(f.decode(t)).toEqual(flow);
+    const udp = {
+      transport: 'udp' as const,
+      address: '2001:db8::1',
+      port: 5060,
+      connectionId: null,
+    };
+    expect(f.decode(f.encode(udp))).toEqual(udp);
     expect(f.decode(t.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')))).toBeNull();
     expect(new FlowTokens().decode(t)).toBeNull();
   });
