@@ -176,9 +176,7 @@ describe('non-INVITE server transaction (§17.2.2)', () => {
     h.timers.advance(0);
     expect(caller.responses(200)).toHaveLength(2);
     expect(tx.respond(createResponse(tx.request, 500))).toBe(false);
-    expect(() => tx.respond(createResponse(tx.request, 700))).toThrow(
-      expect.objectContaining({ code: 'BAD_RESPONSE' }),
-    );
+    expect(() => tx.respond(createResponse(tx.request, 700))).toThrow(/out of range/);
     h.timers.advance(31_999);
     expect(tx.state).toBe('completed');
     h.timers.advance(1);
