@@ -51,6 +51,7 @@ export type {
   FailureContext,
   FailureHook,
   RecordRouteHook,
+  UpstreamObserver,
   StatefulProxyOptions,
 } from './proxy/types.js';
 export { selectBestResponse, upstreamStatus } from './proxy/best-response.js';

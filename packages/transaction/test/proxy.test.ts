@@ -566,3 +566,25 @@ describe('RFC 2543 peers through the proxy', () => {
     expect(s.caller.responses(486)).toHaveLength(2); // confirmed: no more Timer G
   });
 });
+
+describe('stateful proxy: upstream observer', () => {
+  it('sees every response sent upstream, with the request it answers', () => {
+    const seen: [number, string][] = [];
+    const s = setupProxy({
+      onUpstreamResponse: (res, req) => seen.push([res.status, req.method]),
+    });
+    const [b1, b2] = s.callees;
+    s.targets = () => [target('10.0.0.2'), target('10.0.0.3')];
+    b1.answer = () => [180, 486];
+    b2.answer = () => [180, 404];
+    s.invite();
+    s.h.timers.advance(0);
+    // the 100 is the server transaction's own; provisionals and the best final pass the observer
+    expect(seen).toEqual([
+      [180, 'INVITE'],
+      [180, 'INVITE'],
+      [486, 'INVITE'],
+    ]);
+    expect(s.caller.responses(486)).toHaveLength(1);
+  });
+});

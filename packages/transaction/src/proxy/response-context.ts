@@ -87,7 +87,7 @@ export class ResponseContext implements ServerTransactionUser {
     const response = createResponse(this.request, status, reason, {
       headers: headers === undefined ? [] : headers.map(([n, v]) => [n, v]),
     });
-    this.serverTx.respond(response);
+    this.up(response);
   }
 
   /**
@@ -310,12 +310,12 @@ export class ResponseContext implements ServerTransactionUser {
     const index = selectBestResponse(responses.map((r) => r.status));
     // "If there are no final responses in the context, the proxy MUST send a
     // 408 (Request Timeout) response to the server transaction."
-    if (index < 0) return void this.serverTx.respond(createResponse(this.request, 408));
+    if (index < 0) return void this.up(createResponse(this.request, 408));
     const best = responses[index]!;
     if (best.status === 503) {
       // "If the only response that was received is a 503, the proxy SHOULD
       // generate a 500 response and forward that upstream."
-      this.serverTx.respond(createResponse(this.request, 500));
+      this.up(createResponse(this.request, 500));
       return;
     }
     if (!this.isInvite && best.status === 408) {
@@ -349,9 +349,19 @@ export class ResponseContext implements ServerTransactionUser {
    */
   private forward(response: SipResponse): void {
     popVia(response);
-    if (this.serverTx.respond(response)) return;
+    if (this.up(response)) return;
     if (this.isInvite && response.status >= 200 && response.status < 300)
       void this.layer.sendStateless(response, this.serverTx.responseDestination);
+  }
+
+  /**
+   * Every response this context sends upstream goes through here, so the
+   * layer above (dialog tracking, CDRs) sees each one exactly as sent.
+   */
+  private up(response: SipResponse): boolean {
+    const observe = this.proxy.upstreamObserver;
+    if (observe !== null) observe(response, this.request);
+    return this.serverTx.respond(response);
   }
 
   // ---- CANCEL (§16.10) ---------------------------------------------------------

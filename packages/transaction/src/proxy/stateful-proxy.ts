@@ -32,6 +32,7 @@ import type {
   RouteDecision,
   Router,
   StatefulProxyOptions,
+  UpstreamObserver,
 } from './types.js';
 
 const ALLOW =
@@ -45,6 +46,8 @@ export class StatefulProxy {
   readonly recordRoute: RecordRouteHook | null;
   readonly failureHook: FailureHook | null;
   readonly isLocalRoute: ((route: NameAddr) => boolean) | null;
+  /** sees every response a response context sends upstream (null: not called) */
+  readonly upstreamObserver: UpstreamObserver | null;
   readonly supported: readonly string[];
   readonly branchPrefix: string;
   readonly timerC: number;
@@ -60,6 +63,7 @@ export class StatefulProxy {
     this.recordRoute = options.recordRoute ?? null;
     this.failureHook = options.onFailure ?? null;
     this.isLocalRoute = options.isLocalRoute ?? null;
+    this.upstreamObserver = options.onUpstreamResponse ?? null;
     this.supported = options.supported ?? [];
     this.branchPrefix = options.branchPrefix ?? 'sP';
     this.timerC = options.timerC ?? layer.config.timerC;

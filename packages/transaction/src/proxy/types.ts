@@ -59,8 +59,16 @@ export type FailureHook = (context: FailureContext) => void | Promise<void>;
 /** §16.6 item 4: the Record-Route value to insert on a branch, or null for none. */
 export type RecordRouteHook = (request: SipRequest, target: ProxyTarget) => string | null;
 
+/**
+ * Sees each response the proxy sends upstream for a request it relayed or
+ * answered in a response context (provisionals, 2xx, the best final, generated
+ * 408/500/487): what a dialog-stateful layer above tracks dialogs with.
+ */
+export type UpstreamObserver = (response: SipResponse, request: SipRequest) => void;
+
 export interface StatefulProxyOptions {
   router: Router;
+  onUpstreamResponse?: UpstreamObserver;
   recordRoute?: RecordRouteHook;
   onFailure?: FailureHook;
   /** §16.4: the top Route names this proxy → it is removed before routing */
