@@ -93,8 +93,16 @@ export const edgeConfigSchema = z.object({
       usersFile: z.string().optional(),
     })
     .default({}),
-  /** worker processes sharing the listening ports */
+  /** worker processes sharing the listening ports (node:cluster); 1 = a single process */
   workers: z.number().int().min(1).max(64).default(1),
+  /** HTTP status endpoint: /health, /ready, /stats (loopback by default; port 0 = any free port) */
+  status: z
+    .object({
+      enabled: z.boolean().default(true),
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(9060),
+    })
+    .default({}),
   /** Max-Forwards added when a request has none (RFC 3261 §16.6 item 3) */
   maxForwards: z.number().int().min(1).max(255).default(70),
 });

@@ -22,6 +22,7 @@ export class EdgeNode {
   readonly stats = new EdgeStats();
   readonly prober: CoreProber;
   readonly forwarder: EdgeForwarder;
+  readonly limiter: TokenBucketLimiter | null;
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -44,6 +45,13 @@ export class EdgeNode {
     );
     const rl = config.protection.rateLimit;
     const trusted = [...config.protection.trusted];
+    this.limiter = rl.enabled
+      ? new TokenBucketLimiter({
+          ratePerSecond: rl.ratePerSecond,
+          burst: rl.burst,
+          maxSources: rl.maxSources,
+        })
+      : null;
     this.forwarder = new EdgeForwarder({
       transport,
       ring: this.ring,
@@ -51,13 +59,7 @@ export class EdgeNode {
       stats: this.stats,
       logger: log,
       flows: new FlowTokens(),
-      limiter: rl.enabled
-        ? new TokenBucketLimiter({
-            ratePerSecond: rl.ratePerSecond,
-            burst: rl.burst,
-            maxSources: rl.maxSources,
-          })
-        : null,
+      limiter: this.limiter,
       limitAction: rl.action,
       trusted: buildAllowList(trusted),
       scannerAgents: config.protection.userAgentBlocklist.map((s) => s.toLowerCase()),
@@ -72,11 +74,24 @@ export class EdgeNode {
     });
   }
 
-  start(): void {
+  /**
+   * Begin forwarding and, unless `probe` is false, probing the cores. Cluster
+   * workers do not probe: the primary probes once for all of them and pushes
+   * up/down over IPC (`ring.setUp`), so every worker sees the same ring.
+   */
+  start(options: { probe?: boolean } = {}): void {
     this.unsubscribe = this.transport.onMessage((msg: SipMessage, source: MessageSource) =>
       this.forwarder.handle(msg, source),
     );
-    this.prober.start();
+    if (options.probe !== false) this.prober.start();
+  }
+
+  /** This process's forwarding counters (plain numbers, see README "Status endpoint"). */
+  counters(): EdgeCounters {
+    return {
+      forwarder: this.stats.snapshot(),
+      rateLimiter: { trackedSources: this.limiter?.trackedSources ?? 0 },
+    };
   }
 
   stop(): void {
@@ -84,6 +99,11 @@ export class EdgeNode {
     this.unsubscribe?.();
     this.unsubscribe = null;
   }
+}
+
+export interface EdgeCounters {
+  forwarder: ReturnType<EdgeStats['snapshot']>;
+  rateLimiter: { trackedSources: number };
 }
 
 export function parseCore(c: EdgeConfig['cores'][number]): CoreNode {

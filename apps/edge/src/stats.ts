@@ -18,7 +18,7 @@ export class EdgeStats {
     this.rejected.set(status, (this.rejected.get(status) ?? 0) + 1);
   }
 
-  snapshot(): Record<string, unknown> {
+  snapshot(): ForwarderCounters {
     return {
       requestsIn: this.requestsIn,
       responsesIn: this.responsesIn,
@@ -30,4 +30,17 @@ export class EdgeStats {
       rejected: Object.fromEntries(this.rejected),
     };
   }
+}
+
+export interface ForwarderCounters {
+  requestsIn: number;
+  responsesIn: number;
+  requestsForwarded: number;
+  responsesForwarded: number;
+  repliedLocally: number;
+  sendErrors: number;
+  /** reason → count */
+  dropped: Record<string, number>;
+  /** status → count of local replies */
+  rejected: Record<string, number>;
 }

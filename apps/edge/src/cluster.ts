@@ -1,0 +1,277 @@
+/**
+ * `workers: N` — N node:cluster worker processes share the listening sockets
+ * (the transport binds with `exclusive: false`, so workers' UDP sockets and
+ * TCP servers are handles owned by the primary: one port, N readers).
+ *
+ * The primary forwards nothing. It probes the cores once for all workers,
+ * from its own sockets on ephemeral ports (a probe answer arriving on the
+ * shared socket could be read by any worker, and each worker probing would
+ * multiply the probe load by N), and pushes every up/down change to all
+ * workers over IPC, so they all see the same ring. It also serves the status
+ * endpoint and restarts workers that die. Counters are per worker; /stats
+ * lists them and their sum.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { createRootLogger, type ListenerConfig } from '@strata/config';
+import { SipTransport, type BoundListener } from '@strata/transport';
+import type { EdgeConfig } from './config.js';
+import { CoreProber } from './core-prober.js';
+import { EdgeNode, parseCore } from './edge-node.js';
+import { CoreRing } from './ring.js';
+import { ringState, totals, type EdgeStatsDocument, type WorkerCounters } from './snapshot.js';
+import { startStatusServer, type StatusServer } from './status-server.js';
+import { transportListeners } from './transport-config.js';
+
+/** primary → worker */
+type ToWorker = { t: 'ring'; up: Record<string, boolean> } | { t: 'stats?'; id: number };
+/** worker → primary */
+type ToPrimary =
+  | { t: 'started'; listeners: BoundListener[] }
+  | { t: 'stats'; id: number; body: WorkerCounters };
+
+const STATS_TIMEOUT_MS = 1_000;
+const START_TIMEOUT_MS = 15_000;
+/** more unexpected worker exits than this within RESTART_WINDOW_MS: give up (exit 1) */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
+
+export async function runPrimary(config: EdgeConfig): Promise<void> {
+  const logger = createRootLogger('edge', config.nodeId, config.logLevel).child({
+    role: 'primary',
+  });
+  const startedAt = Date.now();
+
+  const probeTransport = new SipTransport({
+    listeners: transportListeners(probeListeners(config.listen)),
+    logger,
+  });
+  await probeTransport.start();
+  const ring = new CoreRing(config.cores.map(parseCore), {
+    vnodes: config.ring.vnodes,
+    rejoin: config.ring.rejoin,
+    rejoinGraceMs: config.ring.rejoinGraceMs,
+  });
+  const ringMessage = (): ToWorker => ({
+    t: 'ring',
+    up: Object.fromEntries(ring.allNodes().map((n) => [n.id, ring.isUp(n.id)])),
+  });
+  const sendTo = (w: Worker, m: ToWorker): void => {
+    if (!w.isConnected()) return;
+    try {
+      w.send(m);
+    } catch (err) {
+      logger.debug({ err, worker: w.id }, 'ipc send failed');
+    }
+  };
+  const liveWorkers = (): Worker[] =>
+    Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+  const prober = new CoreProber(
+    ring,
+    probeTransport,
+    { ...config.health, nodeId: config.nodeId },
+    logger.child({ component: 'prober' }),
+    () => {
+      const m = ringMessage();
+      for (const w of liveWorkers()) sendTo(w, m);
+    },
+  );
+  probeTransport.onMessage((msg) => {
+    if (!msg.isRequest) prober.handleResponse(msg);
+  });
+
+  // ---- workers ---------------------------------------------------------------
+  let stopping = false;
+  let statsSeq = 0;
+  const statsWaits = new Map<number, (c: WorkerCounters) => void>();
+  const restarts: number[] = [];
+  let firstListeners: BoundListener[] | null = null;
+  let startedCount = 0;
+  let onAllStarted: (() => void) | null = null;
+  let onStartFailed: ((err: Error) => void) | null = null;
+
+  const fork = (): Worker => {
+    const w = cluster.fork();
+    w.on('message', (m: ToPrimary) => {
+      if (m.t === 'started') {
+        firstListeners ??= m.listeners;
+        sendTo(w, ringMessage());
+        if (++startedCount === config.workers) onAllStarted?.();
+      } else if (m.t === 'stats') {
+        statsWaits.get(m.id)?.(m.body);
+      }
+    });
+    w.on('exit', (code, signal) => {
+      if (stopping) return;
+      if (onAllStarted !== null) {
+        onStartFailed?.(new Error(`worker ${w.id} exited during start (code ${code})`));
+        return;
+      }
+      const now = Date.now();
+      restarts.push(now);
+      while (restarts.length > 0 && restarts[0]! < now - RESTART_WINDOW_MS) restarts.shift();
+      if (restarts.length > MAX_RESTARTS) {
+        logger.fatal({ restarts: restarts.length }, 'workers keep dying, giving up');
+        stop('worker-crash-loop', 1);
+        return;
+      }
+      logger.error({ worker: w.id, code, signal }, 'worker died, restarting');
+      fork();
+    });
+    return w;
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`workers not started within ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS,
+    );
+    onAllStarted = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    onStartFailed = (err) => {
+      clearTimeout(timer);
+      reject(err);
+    };
+    for (let i = 0; i < config.workers; i++) fork();
+  }).catch((err: unknown) => {
+    stopping = true;
+    for (const w of liveWorkers()) w.process.kill('SIGKILL');
+    throw err;
+  });
+  onAllStarted = null;
+  onStartFailed = null;
+  prober.start();
+
+  const gather = (): Promise<WorkerCounters[]> => {
+    const workers = liveWorkers().filter((w) => w.isConnected());
+    if (workers.length === 0) return Promise.resolve([]);
+    const id = ++statsSeq;
+    const got: WorkerCounters[] = [];
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        statsWaits.delete(id);
+        resolve(got.sort((a, b) => a.pid - b.pid));
+      };
+      const timer = setTimeout(done, STATS_TIMEOUT_MS);
+      statsWaits.set(id, (c) => {
+        got.push(c);
+        if (got.length === workers.length) done();
+      });
+      for (const w of workers) sendTo(w, { t: 'stats?', id });
+    });
+  };
+
+  let status: StatusServer | null = null;
+  if (config.status.enabled) {
+    status = await startStatusServer(
+      config.status,
+      {
+        ready: () => ring.upCount() > 0,
+        stats: async () => {
+          const workers = await gather();
+          const doc: EdgeStatsDocument = {
+            nodeId: config.nodeId,
+            mode: 'cluster',
+            pid: process.pid,
+            uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+            ready: ring.upCount() > 0,
+            ring: ringState(ring, prober),
+            workers,
+            total: totals(workers),
+          };
+          return doc;
+        },
+      },
+      logger,
+    );
+  }
+  logger.info(
+    {
+      listeners: firstListeners,
+      cores: config.cores.map((c) => c.uri),
+      status: status !== null ? { host: status.host, port: status.port } : null,
+      workers: config.workers,
+      probeListeners: probeTransport.listeners(),
+    },
+    'edge started',
+  );
+
+  function stop(signal: string, code = 0): void {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    prober.stop();
+    const exits = liveWorkers().map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          if (w.isDead()) return resolve();
+          w.once('exit', () => resolve());
+          w.process.kill('SIGTERM');
+        }),
+    );
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref());
+    void Promise.race([Promise.all(exits), deadline])
+      .then(() => Promise.all([probeTransport.stop(), status?.close()]))
+      .then(() => process.exit(code));
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+export async function runWorker(config: EdgeConfig): Promise<void> {
+  const logger = createRootLogger('edge', config.nodeId, config.logLevel).child({
+    worker: cluster.worker?.id ?? 0,
+  });
+  const transport = new SipTransport({ listeners: transportListeners(config.listen), logger });
+  await transport.start();
+  const locals = transport
+    .listeners()
+    .map((l) => ({ transport: l.transport, host: l.advertisedHost, port: l.advertisedPort }));
+  const edge = new EdgeNode(config, transport, logger, locals);
+  edge.start({ probe: false });
+
+  process.on('message', (m: ToWorker) => {
+    if (m.t === 'ring') {
+      for (const [id, up] of Object.entries(m.up)) edge.ring.setUp(id, up);
+    } else if (m.t === 'stats?') {
+      const body: WorkerCounters = {
+        pid: process.pid,
+        ...edge.counters(),
+        transport: transport.stats(),
+      };
+      process.send?.({ t: 'stats', id: m.id, body } satisfies ToPrimary);
+    }
+  });
+  process.send?.({ t: 'started', listeners: transport.listeners() } satisfies ToPrimary);
+  logger.debug({ listeners: transport.listeners() }, 'worker started');
+
+  let stopping = false;
+  const stop = (why: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.debug({ why }, 'worker stopping');
+    edge.stop();
+    void transport.stop().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  // the primary is gone: nobody probes for us or restarts us
+  process.on('disconnect', () => stop('primary gone'));
+}
+
+/** The primary's probe sockets: one per configured transport that can reach a core, any free port. */
+function probeListeners(listen: readonly ListenerConfig[]): ListenerConfig[] {
+  const seen = new Set<string>();
+  const out: ListenerConfig[] = [];
+  for (const l of listen) {
+    if (l.transport !== 'udp' && l.transport !== 'tcp' && l.transport !== 'tls') continue;
+    const key = `${l.transport}|${l.host}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const { advertisePort: _ignored, ...rest } = l;
+    out.push({ ...rest, port: 0 });
+  }
+  return out;
+}
