@@ -127,16 +127,14 @@ export const coreConfigSchema = z.object({
       natKeepaliveSeconds: z.number().int().min(0).default(30),
     })
     .default({}),
-  mediaGroups: z
-    .record(mediaGroupSchema)
-    .default({
-      media: {
-        algorithm: 'hash-callid',
-        targets: [{ uri: 'sip:127.0.0.1:5080', weight: 1 }],
-        probe: {},
-        failoverOn: [500, 502, 503, 504, 408],
-      },
-    }),
+  mediaGroups: z.record(mediaGroupSchema).default({
+    media: {
+      algorithm: 'hash-callid',
+      targets: [{ uri: 'sip:127.0.0.1:5080', weight: 1 }],
+      probe: {},
+      failoverOn: [500, 502, 503, 504, 408],
+    },
+  }),
   huntGroups: z.record(huntGroupSchema).default({}),
   routes: z.array(routeSchema).default(DEFAULT_ROUTES),
   dialog: z

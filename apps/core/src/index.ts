@@ -1,1 +1,2 @@
-export {};
+export { CoreNode } from './core-node.js';
+export { loadCoreConfig, coreConfigSchema, type CoreConfig } from './config.js';

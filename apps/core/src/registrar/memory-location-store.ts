@@ -22,7 +22,7 @@ export class MemoryLocationStore implements LocationStore {
 
   upsert(binding: Binding): Promise<void> {
     let m = this.aors.get(binding.aor);
-    if (m === undefined) this.aors.set(binding.aor, (m = new Map()));
+    if (m === undefined) this.aors.set(binding.aor, (m = new Map<string, Binding>()));
     m.set(binding.contact, binding);
     return Promise.resolve();
   }

@@ -1,0 +1,259 @@
+/**
+ * CoreNode: the stateful core. One transaction layer and stateful proxy
+ * (RFC 3261 §16/§17) over the transport; the registrar and the route table
+ * decide what happens to each new request.
+ */
+import { DialogTracker, ownRouteMatcher, type RequestVerdict } from '@strata/dialog';
+import {
+  isSipUri,
+  type NameAddr,
+  type SipRequest,
+  type SipResponse,
+  type Uri,
+} from '@strata/parser';
+import {
+  StatefulProxy,
+  TransactionLayer,
+  type ProxyTarget,
+  type RouteDecision,
+} from '@strata/transaction';
+import type { MessageSource, Transport, TransportProtocol } from '@strata/transport';
+import type { Logger } from 'pino';
+import type { CoreConfig } from './config.js';
+import { MediaGroup } from './media/media-group.js';
+import type { CoreStores } from './dialogs/stores.js';
+import { TransactionDialogSender } from './dialogs/transaction-sender.js';
+import { Registrar } from './registrar/registrar.js';
+import { RouteTable } from './routing/route-table.js';
+import { CoreRouter } from './routing/router.js';
+
+export interface LocalAddress {
+  transport: TransportProtocol;
+  host: string;
+  port: number;
+}
+
+/** Headers createResponse writes itself; the rest of a registrar answer is carried over. */
+const COPIED = new Set(['via', 'from', 'to', 'call-id', 'cseq', 'content-length']);
+
+export class CoreNode {
+  readonly layer: TransactionLayer;
+  readonly proxy: StatefulProxy;
+  readonly registrar: Registrar;
+  readonly router: CoreRouter;
+  readonly mediaGroups: Map<string, MediaGroup>;
+  readonly dialogs: DialogTracker;
+  private table: RouteTable;
+  private readonly ours: Set<string>;
+  private readonly domains: Set<string>;
+  private readonly log: Logger;
+
+  constructor(
+    private config: CoreConfig,
+    readonly transport: Transport,
+    logger: Logger,
+    private readonly locals: readonly LocalAddress[],
+    readonly stores: CoreStores,
+  ) {
+    this.log = logger.child({ component: 'core' });
+    this.ours = new Set(locals.map((l) => `${l.host.toLowerCase()}:${l.port}`));
+    this.domains = new Set(config.domains.map((d) => d.toLowerCase()));
+    for (const l of locals) this.domains.add(l.host.toLowerCase());
+    this.layer = new TransactionLayer({
+      transport,
+      logger,
+      config: {
+        t1: config.transaction.t1Ms,
+        t2: config.transaction.t2Ms,
+        t4: config.transaction.t4Ms,
+      },
+    });
+    this.registrar = new Registrar(stores.locations, {
+      ...config.registrar,
+      domains: this.domains,
+    });
+    const d = config.dialog;
+    this.dialogs = new DialogTracker({
+      node: config.nodeId,
+      store: stores.dialogs,
+      sender: new TransactionDialogSender(this.layer),
+      cdr: stores.cdr,
+      profiles: stores.profiles,
+      isOwnRoute: ownRouteMatcher(locals.map((l) => `${l.host}:${l.port}`)),
+      keepaliveIntervalMs: d.keepaliveIntervalSeconds * 1000,
+      keepaliveFailures: d.keepaliveFailures,
+      earlyTimeoutMs: d.earlyTimeoutSeconds * 1000,
+      leaseTtlMs: d.leaseSeconds * 1000,
+      logger,
+    });
+    this.mediaGroups = new Map(
+      Object.entries(config.mediaGroups).map(([name, g]) => [name, new MediaGroup(name, g)]),
+    );
+    this.table = new RouteTable(config.routes);
+    this.router = new CoreRouter(
+      () => this.table,
+      this.registrar,
+      this.mediaGroups,
+      () => this.config.huntGroups,
+      config,
+      this.log,
+    );
+    this.proxy = new StatefulProxy(this.layer, {
+      router: (req, source) => this.route(req, source),
+      recordRoute: (req, target) => this.recordRoute(req, target),
+      onFailure: (ctx) => this.router.onFailure(ctx),
+      onUpstreamResponse: (res) => this.observeResponse(res),
+      isLocalRoute: (route: NameAddr) => this.isOurs(route.uri),
+      timerC: config.transaction.timerCSeconds * 1000,
+      branchPrefix: 'sC',
+      logger,
+    });
+  }
+
+  start(): void {
+    this.proxy.attach();
+  }
+
+  async stop(): Promise<void> {
+    this.layer.close();
+    await this.dialogs.close();
+    await this.stores.close();
+  }
+
+  /** Swap the route table (reload without restart). */
+  reloadRoutes(config: CoreConfig): void {
+    this.table = new RouteTable(config.routes);
+    this.config = config;
+  }
+
+  private async route(req: SipRequest, source: MessageSource): Promise<RouteDecision> {
+    if (req.method === 'REGISTER' && req.toTag === null && this.isForUs(req)) {
+      const outcome = await this.registrar.register(req, source);
+      return replyFrom(outcome.response);
+    }
+    if (req.method === 'OPTIONS' && this.isAddressedToUs(req)) {
+      // probes from the edges and the media servers' own checks
+      return {
+        action: 'reply',
+        status: 200,
+        reason: 'OK',
+        headers: [
+          [
+            'Allow',
+            'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, SUBSCRIBE, INFO, UPDATE, MESSAGE, PRACK',
+          ],
+        ],
+      };
+    }
+    // Dialog-stateful routes (ARCHITECTURE.md §4): the tracker sees the request first.
+    let verdict: RequestVerdict | null = null;
+    if (req.toTag !== null) {
+      if (req.method !== 'ACK')
+        verdict = await this.dialogs.onRequest(req, { source: sourceOf(source) });
+      if (verdict?.action === 'reject') return { action: 'reply', status: verdict.status };
+      return this.router.route(req, source);
+    }
+    const match = this.router.match(req, source);
+    if (match !== null && match.mode === 'dialog' && req.method === 'INVITE') {
+      const r = match.route;
+      const maxSeconds =
+        r.maxDurationSeconds > 0 ? r.maxDurationSeconds : this.config.dialog.maxDurationSeconds;
+      verdict = await this.dialogs.onRequest(req, {
+        source: sourceOf(source),
+        call: {
+          maxDurationMs: maxSeconds > 0 ? maxSeconds * 1000 : null,
+          ...(r.concurrency !== undefined && r.concurrency.limit > 0
+            ? { profiles: [{ key: expandKey(r.concurrency.key, req), limit: r.concurrency.limit }] }
+            : {}),
+        },
+      });
+      if (verdict.action === 'reject') return { action: 'reply', status: verdict.status };
+    }
+    return this.router.route(req, source, match);
+  }
+
+  /** Every response sent upstream: the dialog layer tracks early/confirmed/terminated from them. */
+  private observeResponse(res: SipResponse): void {
+    this.dialogs
+      .onResponse(res)
+      .catch((err: unknown) =>
+        this.log.warn({ err, callId: res.callId }, 'dialog tracking failed'),
+      );
+  }
+
+  /** §16.6 item 4: Record-Route on dialog-forming requests so in-dialog requests come back here. */
+  private recordRoute(req: SipRequest, target: ProxyTarget): string | null {
+    if (req.toTag !== null) return null;
+    if (
+      req.method !== 'INVITE' &&
+      req.method !== 'SUBSCRIBE' &&
+      req.method !== 'REFER' &&
+      req.method !== 'NOTIFY'
+    )
+      return null;
+    const via = this.transport.viaFor(target.destination);
+    const host = via.host.includes(':') && !via.host.startsWith('[') ? `[${via.host}]` : via.host;
+    return `<sip:${host}:${via.port};transport=${via.transport.toLowerCase()};lr>`;
+  }
+
+  private isOurs(uri: Uri): boolean {
+    if (!isSipUri(uri)) return false;
+    const host = (uri.host.startsWith('[') ? uri.host.slice(1, -1) : uri.host).toLowerCase();
+    return this.ours.has(`${host}:${uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060)}`);
+  }
+
+  /** A REGISTER for one of our domains (RFC 3261 §10.3 step 1). */
+  private isForUs(req: SipRequest): boolean {
+    try {
+      const uri = req.requestUri;
+      if (!isSipUri(uri)) return false;
+      const host = (uri.host.startsWith('[') ? uri.host.slice(1, -1) : uri.host).toLowerCase();
+      return this.domains.has(host);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Request-URI without a user part naming this node. */
+  private isAddressedToUs(req: SipRequest): boolean {
+    try {
+      const uri = req.requestUri;
+      return (
+        isSipUri(uri) &&
+        uri.user === null &&
+        (this.isOurs(uri) || this.domains.has(uri.host.toLowerCase()))
+      );
+    } catch {
+      return false;
+    }
+  }
+}
+
+function sourceOf(s: MessageSource): {
+  host: string;
+  port: number;
+  transport: MessageSource['transport'];
+} {
+  return { host: s.address, port: s.port, transport: s.transport };
+}
+
+/** "account:${from.user}" → "account:alice" (profile keys per route). */
+function expandKey(template: string, req: SipRequest): string {
+  return template.replace(
+    /\$\{(from|to|ruri)\.(user|host)\}/g,
+    (_m, which: string, part: string) => {
+      try {
+        const uri = which === 'from' ? req.from.uri : which === 'to' ? req.to.uri : req.requestUri;
+        if (!isSipUri(uri)) return '';
+        return (part === 'user' ? uri.user : uri.host) ?? '';
+      } catch {
+        return '';
+      }
+    },
+  );
+}
+
+function replyFrom(res: SipResponse): RouteDecision {
+  const headers = res.headers.entries().filter(([name]) => !COPIED.has(name.toLowerCase()));
+  return { action: 'reply', status: res.status, reason: res.reason, headers };
+}

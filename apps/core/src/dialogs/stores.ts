@@ -1,0 +1,75 @@
+/**
+ * The state stores a core runs on: in memory (the embedded default) or in
+ * Redis shared by the cluster (dialogs, locations, CDR once-flags, profiles).
+ */
+import {
+  CdrWriter,
+  JsonLinesCdrSink,
+  MemoryCallProfiles,
+  MemoryDialogStore,
+  RedisCallProfiles,
+  RedisDialogStore,
+  RedisStreamCdrSink,
+  type CallProfiles,
+  type CdrSink,
+  type DialogStore,
+} from '@strata/dialog';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import type { CoreConfig } from '../config.js';
+import type { LocationStore } from '../registrar/location-store.js';
+import { MemoryLocationStore } from '../registrar/memory-location-store.js';
+import { RedisLocationStore } from '../registrar/redis-location-store.js';
+
+export interface CoreStores {
+  dialogs: DialogStore;
+  locations: LocationStore;
+  profiles: CallProfiles;
+  cdr: CdrWriter;
+  close(): Promise<void>;
+}
+
+export function createStores(config: CoreConfig, logger: Logger): CoreStores {
+  const sinks: CdrSink[] = [];
+  if (config.cdr.file !== '') {
+    mkdirSync(dirname(config.cdr.file), { recursive: true });
+    sinks.push(new JsonLinesCdrSink(config.cdr.file));
+  }
+  if (config.store.kind === 'memory') {
+    const dialogs = new MemoryDialogStore({ node: config.nodeId, logger });
+    return {
+      dialogs,
+      locations: new MemoryLocationStore(),
+      profiles: new MemoryCallProfiles(),
+      cdr: new CdrWriter({ store: dialogs, sinks, coreNode: config.nodeId, logger }),
+      close: () => dialogs.close(),
+    };
+  }
+  const r = config.store.redis;
+  const redis =
+    r.cluster !== undefined
+      ? { mode: 'cluster' as const, nodes: r.cluster }
+      : r.sentinels !== undefined
+        ? {
+            mode: 'sentinel' as const,
+            sentinels: r.sentinels,
+            name: r.sentinelName ?? 'mymaster',
+            db: r.db,
+          }
+        : { mode: 'standalone' as const, host: r.host, port: r.port, db: r.db };
+  const dialogs = new RedisDialogStore({
+    node: config.nodeId,
+    redis: r.password !== undefined ? { ...redis, password: r.password } : redis,
+    keyPrefix: `${r.keyPrefix}:`,
+    logger,
+  });
+  if (config.cdr.redisStream) sinks.push(new RedisStreamCdrSink({ redis: dialogs.redis }));
+  return {
+    dialogs,
+    locations: new RedisLocationStore(dialogs.redis, r.keyPrefix),
+    profiles: new RedisCallProfiles({ redis: dialogs.redis }),
+    cdr: new CdrWriter({ store: dialogs, sinks, coreNode: config.nodeId, logger }),
+    close: () => dialogs.close(),
+  };
+}

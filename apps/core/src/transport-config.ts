@@ -1,0 +1,22 @@
+/** Config listeners → transport listeners (shared shape with the core). */
+import type { ListenerConfig } from '@strata/config';
+import type { ListenerConfig as TransportListener } from '@strata/transport';
+
+export function transportListeners(listen: readonly ListenerConfig[]): TransportListener[] {
+  return listen.map((l) => ({
+    transport: l.transport,
+    address: l.host,
+    port: l.port,
+    ...(l.advertise !== undefined
+      ? {
+          advertise: {
+            host: l.advertise,
+            ...(l.advertisePort !== undefined ? { port: l.advertisePort } : {}),
+          },
+        }
+      : {}),
+    ...(l.cert !== undefined && l.key !== undefined
+      ? { tls: { certPath: l.cert, keyPath: l.key } }
+      : {}),
+  }));
+}
