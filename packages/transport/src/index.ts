@@ -18,3 +18,4 @@ export { responseDestination } from './response-destination.js';
 export { applyReceived } from './via-received.js';
 export { errorResponseFor } from './error-response.js';
 export { normalizeAddress, hostForVia, protocolFromVia } from './address.js';
+export { runClustered, type ClusterOptions } from './cluster.js';

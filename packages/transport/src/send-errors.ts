@@ -36,3 +36,15 @@ function codeFor(errno: string | undefined): TransportErrorCode {
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** Errors already counted in `sendErrors` where they happened (the UDP socket's callback). */
+const counted = new WeakSet<object>();
+
+export function markCounted<T extends object>(err: T): T {
+  counted.add(err);
+  return err;
+}
+
+export function wasCounted(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && counted.has(err);
+}

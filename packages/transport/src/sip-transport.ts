@@ -5,6 +5,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import type { RemoteInfo } from 'node:dgram';
+import { isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { WebSocket } from 'ws';
@@ -34,7 +35,7 @@ import { errorResponseFor } from './error-response.js';
 import { TransportError } from './errors.js';
 import type { BoundListener } from './listener.js';
 import { responseDestination } from './response-destination.js';
-import { toTransportError } from './send-errors.js';
+import { toTransportError, wasCounted } from './send-errors.js';
 import { SocketConnection } from './socket-connection.js';
 import { createStats, snapshotStats, type TransportStats } from './stats.js';
 import { StreamListener } from './stream-listener.js';
@@ -95,7 +96,7 @@ export class SipTransport implements Transport, ConnectionOwner {
     const list: AnyListener[] = this.config.listeners.map((cfg) => {
       switch (cfg.transport) {
         case 'udp':
-          return new UdpListener(cfg, this.log, (l, bytes, rinfo) =>
+          return new UdpListener(cfg, this.log, this.counters, (l, bytes, rinfo) =>
             this.onDatagram(l, bytes, rinfo),
           );
         case 'tcp':
@@ -188,14 +189,37 @@ export class SipTransport implements Transport, ConnectionOwner {
 
   // ---- sending --------------------------------------------------------------
 
-  async send(message: SipMessage | Uint8Array, destination: Destination): Promise<void> {
+  send(message: SipMessage | Uint8Array, destination: Destination): Promise<void> {
     const msg = message instanceof Uint8Array ? null : message;
     const bytes = msg === null ? asBuffer(message as Uint8Array) : serializeMessage(msg);
+    // Hot path (a stateless forward over UDP): an IP literal, no MTU question,
+    // no socket chosen by the caller. One promise, counted by the listener.
+    if (
+      destination.transport === 'udp' &&
+      destination.localPort === undefined &&
+      bytes.length <= this.options.udpMtuThreshold
+    ) {
+      const family = isIP(destination.address);
+      const l = family === 4 ? this.udp4 : family === 6 ? this.udp6 : null;
+      if (l !== null) {
+        const address = family === 4 ? destination.address : normalizeAddress(destination.address);
+        return l.send(bytes, destination.port, address);
+      }
+    }
+    return this.sendSlow(msg, bytes, destination);
+  }
+
+  private async sendSlow(
+    msg: SipMessage | null,
+    bytes: Buffer,
+    destination: Destination,
+  ): Promise<void> {
     try {
       if (destination.transport === 'udp') await this.sendUdpMessage(msg, bytes, destination);
       else await this.sendStream(bytes, destination);
     } catch (err) {
-      this.counters.sendErrors++;
+      // UDP socket errors were counted by the listener already
+      if (!wasCounted(err)) this.counters.sendErrors++;
       const e = toTransportError(err, `send to ${destination.address}:${destination.port}`);
       this.log.debug({ err: e, destination }, 'send failed');
       throw e;
@@ -270,7 +294,6 @@ export class SipTransport implements Transport, ConnectionOwner {
     const address = await this.resolve(dest.address);
     const l = this.udpSocketFor(address, dest);
     await l.send(bytes, dest.port, address);
-    this.counters.messagesOut.udp++;
   }
 
   private async sendStream(bytes: Buffer, dest: Destination): Promise<void> {
@@ -499,14 +522,15 @@ export class SipTransport implements Transport, ConnectionOwner {
       }
       if (msg.isRequest) {
         // RFC 3261 §18.2.1 / RFC 3581 §4
-        const via = applyReceived(msg, source.address, source.port);
-        if (via === undefined) {
+        if (!applyReceived(msg, source.address, source.port)) {
           this.counters.dropped++;
           return;
         }
         // RFC 5923 §5: "alias" asks us to reuse this connection for requests to its sent-by
-        if (conn !== null && via.params.has('alias')) {
-          this.table.alias(conn, via.port ?? defaultPort(via.transport));
+        if (conn !== null && /alias/i.test(msg.topViaRaw!)) {
+          const via = msg.topVia!;
+          if (via.params.has('alias'))
+            this.table.alias(conn, via.port ?? defaultPort(via.transport));
         }
       } else if (msg.topViaRaw === undefined) {
         // RFC 3261 §18.1.2: a response must carry our Via; without one it goes nowhere

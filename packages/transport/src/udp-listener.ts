@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { familyOf, normalizeAddress } from './address.js';
 import type { ListenerConfig } from './config.js';
 import { describeBound, type BoundListener } from './listener.js';
-import { toTransportError } from './send-errors.js';
+import { markCounted, toTransportError } from './send-errors.js';
+import type { TransportStats } from './stats.js';
 
 export type DatagramHandler = (
   listener: UdpListener,
@@ -17,10 +18,17 @@ export class UdpListener {
   readonly socket: dgram.Socket;
   bound: BoundListener | null = null;
   private readonly log: Logger;
+  private readonly counters: TransportStats;
 
-  constructor(config: ListenerConfig, log: Logger, onDatagram: DatagramHandler) {
+  constructor(
+    config: ListenerConfig,
+    log: Logger,
+    counters: TransportStats,
+    onDatagram: DatagramHandler,
+  ) {
     this.config = config;
     this.log = log;
+    this.counters = counters;
     this.socket = dgram.createSocket({
       type: familyOf(config.address) === 6 ? 'udp6' : 'udp4',
       // IPv6 sockets only: keep '::' from also taking IPv4 (a separate listener does that)
@@ -50,12 +58,18 @@ export class UdpListener {
     });
   }
 
-  /** Send one datagram. `address` must be an IP of this socket's family. */
+  /** Send one datagram and count it. `address` must be an IP of this socket's family. */
   send(bytes: Buffer, port: number, address: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.socket.send(bytes, port, address, (err) =>
-        err ? reject(toTransportError(err, `udp send to ${address}:${port}`)) : resolve(),
-      );
+      this.socket.send(bytes, port, address, (err) => {
+        if (err) {
+          this.counters.sendErrors++;
+          reject(markCounted(toTransportError(err, `udp send to ${address}:${port}`)));
+        } else {
+          this.counters.messagesOut.udp++;
+          resolve();
+        }
+      });
     });
   }
 

@@ -2,46 +2,75 @@
  * Server-side Via processing on every received request:
  * RFC 3261 §18.2.1 (received) and RFC 3581 §4 (rport).
  */
-import { serializeVia, type SipRequest, type Via } from '@strata/parser';
+import { serializeVia, type SipRequest } from '@strata/parser';
 import { normalizeAddress } from './address.js';
+
+/** `;rport` without a value, as a whole parameter (RFC 3581 §3). */
+const BARE_RPORT = /;[ \t]*rport(?=[ \t]*(?:;|$))/i;
 
 /**
  * Add `received` / fill `rport` in the request's top Via, in place. Only the
  * top Via value is rewritten (other Via values and lines keep their bytes).
- * Returns the (possibly updated) top Via. Throws SipParseError when the top
- * Via is malformed; returns undefined when the request has no Via.
+ * Returns false when the request has no Via. Throws SipParseError when the
+ * top Via has to be parsed and is malformed.
+ *
+ * Hot path: the common cases (nothing to add; bare rport) are decided and
+ * edited on the raw text, without building a Via object.
  */
 export function applyReceived(
   request: SipRequest,
   sourceAddress: string,
   sourcePort: number,
-): Via | undefined {
-  const via = request.topVia;
-  if (via === undefined) return undefined;
-  const params = via.params;
-  // RFC 3581 §4: "rport" without a value asks for the source port ...
-  const wantsRport = params.has('rport') && params.get('rport') === null;
+): boolean {
+  const raw = request.topViaRaw;
+  if (raw === undefined) return false;
+  // RFC 3581 §4: "rport" without a value asks for the source port, and then
+  // received is added even when it equals the sent-by host.
+  const wantsRport = raw.indexOf('port') >= 0 && BARE_RPORT.test(raw);
   // RFC 3261 §18.2.1: "If the host portion of the "sent-by" parameter contains
   // a domain name, or if it contains an IP address that differs from the packet
   // source address, the server MUST add a "received" parameter".
-  // RFC 3581 §4: with rport, received is added even when they are equal.
-  const needsReceived = wantsRport || !sameHost(via.host, sourceAddress);
-  if (!needsReceived) return via;
+  if (!wantsRport && sameHost(sentByHost(raw), sourceAddress)) return true;
 
-  const edited: Via = {
-    protocol: via.protocol,
-    transport: via.transport,
-    host: via.host,
-    port: via.port,
-    params: new Map(params),
-  };
-  edited.params.set('received', sourceAddress);
-  if (wantsRport) edited.params.set('rport', String(sourcePort));
+  let edited: string;
+  if (raw.indexOf('"') < 0 && !/;[ \t]*received[ \t]*=/i.test(raw)) {
+    // plain text edit: fill rport in place, append received
+    edited =
+      (wantsRport ? raw.replace(BARE_RPORT, `;rport=${sourcePort}`) : raw) +
+      `;received=${sourceAddress}`;
+  } else {
+    // quoted parameter values or a received already there: go through the grammar
+    const via = request.topVia!;
+    const params = new Map(via.params);
+    params.set('received', sourceAddress);
+    if (wantsRport) params.set('rport', String(sourcePort));
+    edited = serializeVia({ ...via, params });
+  }
   // Pop the top value and push its rewrite: serialisation copies every other
   // header line byte for byte (the parser keeps untouched lines as slices).
   request.headers.removeFirstValue('via');
-  request.headers.prepend('Via', serializeVia(edited));
-  return edited;
+  request.headers.prepend('Via', edited);
+  return true;
+}
+
+/** The sent-by host of a raw Via value ("SIP/2.0/UDP host:port;…"), brackets kept. */
+function sentByHost(raw: string): string {
+  let i = raw.indexOf('/');
+  i = i < 0 ? -1 : raw.indexOf('/', i + 1);
+  // skip the transport token and the whitespace after it
+  while (i >= 0 && i < raw.length && raw.charCodeAt(i) !== 0x20 && raw.charCodeAt(i) !== 0x09) i++;
+  while (i < raw.length && (raw.charCodeAt(i) === 0x20 || raw.charCodeAt(i) === 0x09)) i++;
+  if (raw.charCodeAt(i) === 0x5b /* [ */) {
+    const close = raw.indexOf(']', i);
+    return close < 0 ? '' : raw.slice(i, close + 1);
+  }
+  let e = i;
+  while (e < raw.length) {
+    const c = raw.charCodeAt(e);
+    if (c === 0x3a || c === 0x3b || c === 0x20 || c === 0x09) break;
+    e++;
+  }
+  return raw.slice(i, e);
 }
 
 function sameHost(viaHost: string, sourceAddress: string): boolean {

@@ -143,6 +143,21 @@ describe('UDP', () => {
     expect(s.messagesIn.udp).toBe(1);
   });
 
+  it('survives a throwing message handler', async () => {
+    const t = await udpTransport();
+    t.onMessage(() => {
+      throw new Error('boom');
+    });
+    const client = await udpClient(4);
+    const l = t.listener('udp', 4)!;
+    const got = nextMessage(t);
+    client.send(request({ callId: 'first' }), l.port, l.address);
+    await got;
+    const again = nextMessage(t);
+    client.send(request({ callId: 'second' }), l.port, l.address);
+    expect((await again)[0].callId).toBe('second');
+  });
+
   it('never answers a malformed ACK', async () => {
     const t = await udpTransport();
     const client = await udpClient(4);

@@ -38,20 +38,25 @@ describe('applyReceived (RFC 3261 §18.2.1, RFC 3581 §4)', () => {
 
   it('adds received when the host differs, and fills rport', () => {
     const r = req(request({ via: 'SIP/2.0/UDP 1.2.3.4:5060;rport' }));
-    const via = applyReceived(r, '127.0.0.1', 40000)!;
+    expect(applyReceived(r, '127.0.0.1', 40000)).toBe(true);
+    const via = r.topVia!;
     expect(via.params.get('received')).toBe('127.0.0.1');
     expect(via.params.get('rport')).toBe('40000');
-    expect(r.topVia!.params.get('rport')).toBe('40000');
+    expect(r.headers.get('via')).toMatch(
+      /^SIP\/2\.0\/UDP 1\.2\.3\.4:5060;rport=40000;branch=[^;]+;received=127\.0\.0\.1$/,
+    );
   });
 
   it('adds received for a domain sent-by', () => {
     const r = req(request({ via: 'SIP/2.0/UDP pc33.example.com' }));
-    expect(applyReceived(r, '192.0.2.7', 5060)!.params.get('received')).toBe('192.0.2.7');
+    applyReceived(r, '192.0.2.7', 5060);
+    expect(r.topVia!.params.get('received')).toBe('192.0.2.7');
   });
 
   it('adds received with rport even when the address matches (RFC 3581 §4)', () => {
     const r = req(request({ via: 'SIP/2.0/UDP 192.0.2.7;rport' }));
-    const via = applyReceived(r, '192.0.2.7', 1234)!;
+    applyReceived(r, '192.0.2.7', 1234);
+    const via = r.topVia!;
     expect(via.params.get('received')).toBe('192.0.2.7');
     expect(via.params.get('rport')).toBe('1234');
   });
@@ -78,6 +83,20 @@ describe('applyReceived (RFC 3261 §18.2.1, RFC 3581 §4)', () => {
     );
     expect(out).toContain('\r\nX-Odd:   spaced   value\r\n');
     expect(r.vias.map((v) => v.host)).toEqual(['1.2.3.4', 'proxy.example.com', 'x.example.com']);
+  });
+
+  it('replaces an existing received and keeps quoted parameters intact (grammar path)', () => {
+    const r = req(request({ via: 'SIP/2.0/UDP 1.2.3.4;received=9.9.9.9;x="a;b";rport' }));
+    applyReceived(r, '127.0.0.1', 7);
+    const via = r.topVia!;
+    expect(via.params.get('received')).toBe('127.0.0.1');
+    expect(via.params.get('x')).toBe('"a;b"');
+    expect(via.params.get('rport')).toBe('7');
+  });
+
+  it('returns false for a request without Via', () => {
+    const text = request().replace(/^Via:.*\r\n/m, '');
+    expect(applyReceived(req(text), '127.0.0.1', 1)).toBe(false);
   });
 
   it('throws the parser error for a malformed top Via (at parse time or here)', () => {

@@ -1,0 +1,63 @@
+/**
+ * One relay process for the UDP forward-loop benchmark. Modes:
+ * - raw: dgram in → dgram out, no parsing (the Node I/O floor);
+ * - sip: SipTransport receive (parse hot path, received/rport) → push our Via
+ *   → transport.send to the next hop.
+ * Reports its own CPU time (process.cpuUsage) over the messages it relayed.
+ */
+import dgram from 'node:dgram';
+import { pino } from 'pino';
+import { SipTransport } from '../src/sip-transport.js';
+
+const mode = process.argv[2] as 'raw' | 'sip';
+const sinkPort = Number(process.argv[3]);
+const RCVBUF = 2 << 20; // same socket buffer for both modes
+let count = 0;
+let cpuStart: NodeJS.CpuUsage | null = null;
+
+function started(port: number): void {
+  process.send!({ type: 'ready', port });
+}
+
+process.on('message', (m: { type: string }) => {
+  if (m.type === 'start') {
+    count = 0;
+    cpuStart = process.cpuUsage();
+    process.send!({ type: 'started' });
+  } else if (m.type === 'report') {
+    const cpu = process.cpuUsage(cpuStart ?? undefined);
+    process.send!({ type: 'report', count, user: cpu.user, system: cpu.system }, () =>
+      process.exit(0),
+    );
+  }
+});
+
+if (mode === 'raw') {
+  const s = dgram.createSocket({ type: 'udp4', recvBufferSize: RCVBUF });
+  s.on('message', (buf) => {
+    count++;
+    s.send(buf, sinkPort, '127.0.0.1');
+  });
+  s.bind(0, '127.0.0.1', () => started(s.address().port));
+} else {
+  const t = new SipTransport({
+    logger: pino({ level: 'silent' }),
+    listeners: [{ transport: 'udp', address: '127.0.0.1', port: 0, recvBufferSize: RCVBUF }],
+  });
+  const dest = { transport: 'udp' as const, address: '127.0.0.1', port: sinkPort };
+  let viaPrefix = '';
+  let branch = 0;
+  const failed = (): void => undefined;
+  t.onMessage((msg) => {
+    count++;
+    if (!msg.isRequest) return;
+    // RFC 3261 §16.6 item 8: our Via on top, a fresh branch
+    msg.headers.prepend('Via', `${viaPrefix}${++branch}`);
+    t.send(msg, dest).catch(failed);
+  });
+  void t.start().then(() => {
+    const via = t.viaFor(dest);
+    viaPrefix = `SIP/2.0/${via.transport} ${via.host}:${via.port};branch=z9hG4bKbench`;
+    started(t.listener('udp')!.port);
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * UDP forward loop: generator → relay (child process) → sink, on loopback.
+ * Compares the SipTransport path (parse hot path + Via processing + Via push +
+ * send) with a raw dgram relay measured in the same run. Bounded: COUNT
+ * messages per round, at most ROUND_MS per round, ROUNDS rounds per mode,
+ * interleaved so both modes see the same machine load.
+ *
+ *   pnpm --filter @strata/transport bench
+ *   BENCH_COUNT=50000 BENCH_ROUNDS=5 node dist/bench/bench/udp-relay.js
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { invite } from './message.js';
+import { pump } from './pump.js';
+
+const COUNT = Number(process.env.BENCH_COUNT ?? 30_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 128); // messages in flight: keeps the relay busy without overflowing its socket buffer
+const ROUND_MS = 15_000;
+const worker = fileURLToPath(new URL('./relay-worker.js', import.meta.url));
+
+interface Result {
+  mode: string;
+  relayed: number;
+  lost: number;
+  seconds: number;
+  /** relay CPU per message, µs: user (our JS) and system (kernel, incl. loopback delivery) */
+  user: number;
+  system: number;
+}
+
+async function round(mode: 'raw' | 'sip', sink: dgram.Socket, gen: dgram.Socket): Promise<Result> {
+  const child: ChildProcess = fork(worker, [mode, String(sink.address().port)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv:
+      process.env.BENCH_PROF === mode ? ['--cpu-prof', '--cpu-prof-dir=/tmp/relayprof'] : [],
+  });
+  const [ready] = (await once(child, 'message')) as [{ port: number }];
+  const relayPort = ready.port;
+  const { port: genPort } = gen.address();
+  const messages = Array.from({ length: 256 }, (_, i) => invite('127.0.0.1', genPort, i));
+
+  // warm-up (JIT), not measured
+  await pump(200, relayPort, sink, gen, messages, 5_000, WINDOW);
+  child.send({ type: 'start' });
+  await once(child, 'message'); // 'started': counters reset
+  const t0 = process.hrtime.bigint();
+  const { received, lost } = await pump(COUNT, relayPort, sink, gen, messages, ROUND_MS, WINDOW);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  child.send({ type: 'report' });
+  const [report] = (await once(child, 'message')) as [
+    { count: number; user: number; system: number },
+  ];
+  await once(child, 'exit');
+  return {
+    mode,
+    relayed: received,
+    lost,
+    seconds,
+    user: report.user / report.count,
+    system: report.system / report.count,
+  };
+}
+
+async function main(): Promise<void> {
+  const sink = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+  const gen = dgram.createSocket('udp4');
+  sink.bind(0, '127.0.0.1');
+  gen.bind(0, '127.0.0.1');
+  await Promise.all([once(sink, 'listening'), once(gen, 'listening')]);
+  const results: Result[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const mode of ['raw', 'sip'] as const) {
+      const res = await round(mode, sink, gen);
+      results.push(res);
+      console.log(
+        `${mode.padEnd(4)} round ${r + 1}: ${Math.round(res.relayed / res.seconds)} msg/s, ` +
+          `${(res.user + res.system).toFixed(2)} µs CPU/msg ` +
+          `(user ${res.user.toFixed(2)}, sys ${res.system.toFixed(2)}), lost ${res.lost}`,
+      );
+    }
+  }
+  sink.close();
+  gen.close();
+  const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const pick = (mode: string) => results.filter((x) => x.mode === mode);
+  const raw = pick('raw');
+  const sip = pick('sip');
+  const med = (rs: Result[], f: (r: Result) => number): number => median(rs.map(f));
+  const line = (name: string, rs: Result[]): string =>
+    `  ${name}: ${Math.round(med(rs, (x) => x.relayed / x.seconds))} msg/s, ` +
+    `${med(rs, (x) => x.user + x.system).toFixed(2)} µs CPU/msg ` +
+    `(user ${med(rs, (x) => x.user).toFixed(2)}, sys ${med(rs, (x) => x.system).toFixed(2)})`;
+  console.log(
+    '\nmedian of %d rounds, %d messages each, %d-byte INVITE, window %d:',
+    ROUNDS,
+    COUNT,
+    invite('127.0.0.1', 5060, 0).length,
+    WINDOW,
+  );
+  console.log(line('raw dgram relay', raw));
+  console.log(line('SipTransport   ', sip));
+  const ratio = med(sip, (x) => x.user + x.system) / med(raw, (x) => x.user + x.system);
+  const userRatio = med(sip, (x) => x.user) / med(raw, (x) => x.user);
+  console.log(
+    `  CPU ratio total ${ratio.toFixed(2)}x, user ${userRatio.toFixed(2)}x (target ≤ 1.30x)`,
+  );
+}
+
+void main();
