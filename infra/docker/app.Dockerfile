@@ -1,10 +1,11 @@
-# syntax=docker/dockerfile:1
 # One Dockerfile, two images: build with --build-arg APP=edge or APP=core.
 #
 #   docker build -f infra/docker/app.Dockerfile --build-arg APP=edge -t strata/edge:local .
 #   docker build -f infra/docker/app.Dockerfile --build-arg APP=core --build-arg SIP_PORT=5070 -t strata/core:local .
 #
-# Context: the repository root (see /.dockerignore). Stages:
+# Context: the repository root (see /.dockerignore). Needs BuildKit (Docker
+# >= 23 default) or Buildah/Podman for RUN --mount=type=cache; there is no
+# `# syntax=` line on purpose, so nothing is pulled for the frontend. Stages:
 #   tools    node + turbo and pnpm at the versions the repo pins (lockfile /
 #            packageManager), installed with npm (corepack needs signatures
 #            that can't be verified offline)
@@ -72,8 +73,10 @@ ENV NODE_ENV=production \
     STRATA_APP=${APP} \
     SIP_PORT=${SIP_PORT}
 WORKDIR /app
-# Owned by root, read-only for the app user.
+# Owned by root, read-only for the app user; var/ (CDR files etc.) is the
+# one writable folder.
 COPY --from=build /out/ ./
+RUN mkdir -p /app/var && chown node:node /app/var
 COPY infra/docker/healthcheck.mjs /usr/local/lib/strata/healthcheck.mjs
 USER node
 EXPOSE ${SIP_PORT}/udp ${SIP_PORT}/tcp

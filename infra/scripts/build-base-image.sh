@@ -49,7 +49,12 @@ have_image() {
 
 mkdir -p "$CACHE_DIR"
 TMP_DIRS=()
-cleanup() { [[ ${#TMP_DIRS[@]} -eq 0 ]] || rm -rf "${TMP_DIRS[@]}"; }
+MOUNTS=()
+cleanup() {
+  local m
+  for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null || true; done
+  [[ ${#TMP_DIRS[@]} -eq 0 ]] || rm -rf --one-file-system "${TMP_DIRS[@]}"
+}
 trap cleanup EXIT
 ROOTFS_TAR="$CACHE_DIR/${SUITE}-minbase-rootfs.tar.gz"
 
@@ -73,6 +78,17 @@ deb $mirror $SUITE main
 deb $mirror $SUITE-updates main
 deb $security $SUITE-security main
 EOF
+  # Security and point-release updates, as the official image has them.
+  if [[ "${STRATA_BASE_UPGRADE:-1}" == 1 ]]; then
+    log "apt-get upgrade inside the rootfs ($SUITE, $SUITE-updates, $SUITE-security)"
+    mount -t proc proc "$dir/proc" 2>/dev/null && MOUNTS+=("$dir/proc") || true
+    if ! chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+      sh -c 'apt-get update -qq && apt-get -y -qq -o Dpkg::Options::=--force-confold upgrade && apt-get clean' \
+      >>"$CACHE_DIR/debootstrap.log" 2>&1; then
+      log "warning: upgrade failed (log: $CACHE_DIR/debootstrap.log); keeping the $SUITE release packages"
+    fi
+    umount "$dir/proc" 2>/dev/null || true
+  fi
   # What the official debian:*-slim images do (debuerreotype --slimify and
   # the docker-* apt/dpkg snippets).
   cat >"$dir/etc/dpkg/dpkg.cfg.d/docker-slim" <<'EOF'
