@@ -8,5 +8,8 @@ export default defineProject({
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     testTimeout: 20_000,
+    hookTimeout: 20_000,
+    // the process tests spawn edges and sipp on a 2-core machine: one file at a time
+    fileParallelism: false,
   },
 });

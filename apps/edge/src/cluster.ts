@@ -26,8 +26,7 @@ import { transportListeners } from './transport-config.js';
 type ToWorker = { t: 'ring'; up: Record<string, boolean> } | { t: 'stats?'; id: number };
 /** worker → primary */
 type ToPrimary =
-  | { t: 'started'; listeners: BoundListener[] }
-  | { t: 'stats'; id: number; body: WorkerCounters };
+  { t: 'started'; listeners: BoundListener[] } | { t: 'stats'; id: number; body: WorkerCounters };
 
 const STATS_TIMEOUT_MS = 1_000;
 const START_TIMEOUT_MS = 15_000;

@@ -129,7 +129,7 @@ export class EdgeForwarder {
     }
 
     // §16.3: reasonable syntax, URI scheme, Max-Forwards, Proxy-Require
-    const failure = validateRequest(req, { role: 'proxy' });
+    const failure = validateRequest(req, { role: 'proxy', answerOptions: true });
     if (failure !== null) {
       if (req.method !== 'ACK')
         this.reply(req, source, failure.status, failure.reason, failure.headers);

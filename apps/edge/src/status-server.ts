@@ -71,11 +71,7 @@ export async function startStatusServer(
   };
 }
 
-function json(
-  res: import('node:http').ServerResponse,
-  status: number,
-  body: unknown,
-): void {
+function json(res: import('node:http').ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json',
