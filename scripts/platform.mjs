@@ -19,7 +19,10 @@ for (const app of apps) {
     console.error(`[strata] ${app.name}: ${app.entry} not built; skipped`);
     continue;
   }
-  const child = spawn(process.execPath, [app.entry], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const child = spawn(process.execPath, [app.entry], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: process.env,
+  });
   for (const stream of [child.stdout, child.stderr]) {
     let buffered = '';
     stream.on('data', (chunk) => {
@@ -38,8 +41,12 @@ for (const app of apps) {
   children.push(child);
 }
 if (children.length === 0) process.exit(1);
-console.error('[strata] edge sip:127.0.0.1:5060 (udp, tcp) → core sip:127.0.0.1:5070 → media sip:127.0.0.1:5080');
-console.error('[strata] try: sipp -sn uas -p 5080 -i 127.0.0.1   and   sipp -sn uac 127.0.0.1:5060 -s media -m 10');
+console.error(
+  '[strata] edge sip:127.0.0.1:5060 (udp, tcp) → core sip:127.0.0.1:5070 → media sip:127.0.0.1:5080',
+);
+console.error(
+  '[strata] try: sipp -sn uas -p 5080 -i 127.0.0.1   and   sipp -sn uac 127.0.0.1:5060 -s media -m 10',
+);
 
 function stop(code) {
   stopping = true;
@@ -49,9 +56,9 @@ function stop(code) {
     process.exit(code);
   }, 5000);
   deadline.unref();
-  Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(() =>
-    process.exit(code),
-  );
+  Promise.all(
+    children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r)))),
+  ).then(() => process.exit(code));
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
