@@ -1,6 +1,6 @@
-import { defineProject } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 
-export default defineProject({
+export default defineConfig({
   // Resolve workspace packages to their TypeScript sources (the "source" export
   // condition), so tests never run against a stale dist/.
   resolve: { conditions: ['source', 'import', 'module', 'node', 'default'] },
@@ -12,6 +12,9 @@ export default defineProject({
   },
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
-    testTimeout: 20_000,
+    testTimeout: 60_000,
+    hookTimeout: 30_000,
+    // the process tests spawn edges, cores, redis and sipp on a 2-core machine: one file at a time
+    fileParallelism: false,
   },
 });

@@ -22,6 +22,8 @@ const redisSchema = z
 
 const probeSchema = z
   .object({
+    /** OPTIONS probes to every server of the group (Kamailio dispatcher probing) */
+    enabled: z.boolean().default(true),
     intervalMs: z.number().int().min(50).default(2000),
     timeoutMs: z.number().int().min(20).default(1500),
     downAfter: z.number().int().min(1).default(2),
@@ -123,8 +125,12 @@ export const coreConfigSchema = z.object({
       maxExpires: z.number().int().min(1).default(3600),
       defaultExpires: z.number().int().min(1).default(3600),
       maxContacts: z.number().int().min(1).default(10),
-      /** OPTIONS to registered UDP contacts behind NAT; 0 = off */
+      /** OPTIONS to registered UDP contacts (NAT keep-alive); 0 = off */
       natKeepaliveSeconds: z.number().int().min(0).default(30),
+      /** a contact that misses this many keep-alives in a row is removed */
+      natKeepaliveFailures: z.number().int().min(1).default(2),
+      /** wait this long for the keep-alive's answer */
+      natKeepaliveTimeoutMs: z.number().int().min(20).default(3000),
     })
     .default({}),
   mediaGroups: z.record(mediaGroupSchema).default({
@@ -162,6 +168,31 @@ export const coreConfigSchema = z.object({
     })
     .default({}),
   maxForwards: z.number().int().min(1).max(255).default(70),
+  /** NAT traversal for UAs talking to this core directly (behind the edge, its flow tokens do it) */
+  nat: z
+    .object({
+      /** Contact host:port ≠ source of a dialog-forming request: add ;alias=addr~port~transport */
+      aliasContact: z.boolean().default(true),
+    })
+    .default({}),
+  /**
+   * The cluster: the SIP addresses (host:port) of every core (this one may be listed too).
+   * Their Record-Route entries count as our own, so a surviving core can take over a dead
+   * one's in-dialog requests (failover).
+   */
+  cluster: z
+    .object({
+      peers: z.array(z.string()).default([]),
+    })
+    .default({}),
+  /** HTTP status endpoint: /health, /ready, /stats (loopback; port 0 = any free port) */
+  status: z
+    .object({
+      enabled: z.boolean().default(true),
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(9070),
+    })
+    .default({}),
 });
 
 export type CoreConfig = z.infer<typeof coreConfigSchema>;

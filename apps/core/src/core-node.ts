@@ -24,6 +24,9 @@ import { MediaGroup } from './media/media-group.js';
 import type { CoreStores } from './dialogs/stores.js';
 import { TransactionDialogSender } from './dialogs/transaction-sender.js';
 import { Registrar } from './registrar/registrar.js';
+import { MediaProber } from './probes/media-prober.js';
+import { NatKeepalive } from './probes/nat-keepalive.js';
+import { aliasContact } from './routing/nat.js';
 import { RouteTable } from './routing/route-table.js';
 import { CoreRouter } from './routing/router.js';
 
@@ -43,8 +46,28 @@ export class CoreNode {
   readonly router: CoreRouter;
   readonly mediaGroups: Map<string, MediaGroup>;
   readonly dialogs: DialogTracker;
+  readonly natKeepalive: NatKeepalive;
+  private mediaProber: MediaProber;
   private table: RouteTable;
   private readonly ours: Set<string>;
+  private readonly retries = new Set<NodeJS.Timeout>();
+  readonly counters = {
+    /** in-dialog requests for dialogs another core owned (failover) */
+    takeoverRequests: 0,
+    /** dialogs adopted from another core */
+    adopted: 0,
+    natAliased: 0,
+    reloads: 0,
+  };
+  /** dialog events seen on this node (hold/resume, REFER progress, how calls ended) */
+  readonly events = {
+    confirmed: 0,
+    holds: 0,
+    resumes: 0,
+    refers: 0,
+    referNotifies: 0,
+    earlyEndedByProxy: 0,
+  };
   private readonly domains: Set<string>;
   private readonly log: Logger;
 
@@ -57,6 +80,8 @@ export class CoreNode {
   ) {
     this.log = logger.child({ component: 'core' });
     this.ours = new Set(locals.map((l) => `${l.host.toLowerCase()}:${l.port}`));
+    // the cluster's cores: their Record-Route entries are ours too (failover)
+    for (const peer of config.cluster.peers) this.ours.add(normalisePeer(peer));
     this.domains = new Set(config.domains.map((d) => d.toLowerCase()));
     for (const l of locals) this.domains.add(l.host.toLowerCase());
     this.layer = new TransactionLayer({
@@ -79,7 +104,10 @@ export class CoreNode {
       sender: new TransactionDialogSender(this.layer),
       cdr: stores.cdr,
       profiles: stores.profiles,
-      isOwnRoute: ownRouteMatcher(locals.map((l) => `${l.host}:${l.port}`)),
+      isOwnRoute: ownRouteMatcher([
+        ...locals.map((l) => `${l.host}:${l.port}`),
+        ...config.cluster.peers.map(normalisePeer),
+      ]),
       keepaliveIntervalMs: d.keepaliveIntervalSeconds * 1000,
       keepaliveFailures: d.keepaliveFailures,
       earlyTimeoutMs: d.earlyTimeoutSeconds * 1000,
@@ -88,6 +116,20 @@ export class CoreNode {
     });
     this.mediaGroups = new Map(
       Object.entries(config.mediaGroups).map(([name, g]) => [name, new MediaGroup(name, g)]),
+    );
+    const self = locals[0];
+    const from = `sip:strata@${self === undefined ? 'localhost' : `${bracket(self.host)}:${self.port}`}`;
+    this.mediaProber = new MediaProber(this.layer, this.mediaGroups, from, this.log);
+    this.natKeepalive = new NatKeepalive(
+      this.layer,
+      stores.locations,
+      {
+        intervalMs: config.registrar.natKeepaliveSeconds * 1000,
+        failures: config.registrar.natKeepaliveFailures,
+        timeoutMs: config.registrar.natKeepaliveTimeoutMs,
+        from,
+      },
+      this.log,
     );
     this.table = new RouteTable(config.routes);
     this.router = new CoreRouter(
@@ -111,19 +153,95 @@ export class CoreNode {
   }
 
   start(): void {
+    this.dialogs.onEvent((e) => {
+      if (e.type === 'confirmed') this.events.confirmed++;
+      else if (e.type === 'hold') {
+        if (e.onHold) this.events.holds++;
+        else this.events.resumes++;
+      } else if (e.type === 'refer') {
+        if (e.status === null) this.events.refers++;
+        else this.events.referNotifies++;
+      } else if (
+        e.type === 'terminated' &&
+        e.wasEarly &&
+        e.party !== 'caller' &&
+        e.party !== 'callee'
+      )
+        this.events.earlyEndedByProxy++;
+    });
     this.proxy.attach();
+    this.mediaProber.start();
+    this.natKeepalive.start();
   }
 
   async stop(): Promise<void> {
+    this.mediaProber.stop();
+    this.natKeepalive.stop();
+    for (const t of this.retries) clearTimeout(t);
+    this.retries.clear();
     this.layer.close();
     await this.dialogs.close();
     await this.stores.close();
   }
 
-  /** Swap the route table (reload without restart). */
+  /**
+   * Reload without restart (SIGHUP): the route table, hunt groups and media groups are
+   * replaced; calls in progress keep the targets they were given. Listeners, store,
+   * registrar and timer settings need a restart.
+   */
   reloadRoutes(config: CoreConfig): void {
     this.table = new RouteTable(config.routes);
     this.config = config;
+    this.mediaProber.stop();
+    const old = new Map(this.mediaGroups);
+    this.mediaGroups.clear();
+    for (const [name, g] of Object.entries(config.mediaGroups)) {
+      const group = new MediaGroup(name, g);
+      // keep what the probes learned about servers that are still configured
+      for (const t of group.targets) {
+        const before = old.get(name)?.targets.find((x) => x.uri === t.uri);
+        if (before !== undefined) {
+          t.up = before.up;
+          t.active = before.active;
+        }
+      }
+      this.mediaGroups.set(name, group);
+    }
+    const self = this.locals[0];
+    const from = `sip:strata@${self === undefined ? 'localhost' : `${bracket(self.host)}:${self.port}`}`;
+    this.mediaProber = new MediaProber(this.layer, this.mediaGroups, from, this.log);
+    this.mediaProber.start();
+    this.counters.reloads++;
+  }
+
+  /** Numbers for the status endpoint's /stats. */
+  async stats(): Promise<Record<string, unknown>> {
+    let registrations = 0;
+    let aors = 0;
+    try {
+      const list = await this.stores.locations.listAors();
+      aors = list.length;
+      for (const aor of list) registrations += (await this.stores.locations.get(aor)).length;
+    } catch {
+      registrations = -1;
+    }
+    const media: Record<string, unknown> = {};
+    for (const [name, g] of this.mediaGroups)
+      media[name] = {
+        algorithm: g.config.algorithm,
+        targets: g.targets.map((t) => ({ uri: t.uri, up: t.up, active: t.active })),
+      };
+    return {
+      nodeId: this.config.nodeId,
+      store: { kind: this.stores.kind, status: this.stores.status() },
+      transactions: this.layer.size,
+      dialogs: this.dialogs.metrics(),
+      registrations: { aors, contacts: registrations, natKeepalive: this.natKeepalive.counters },
+      mediaGroups: media,
+      mediaProbes: this.mediaProber.snapshot(),
+      core: this.counters,
+      events: this.events,
+    };
   }
 
   private async route(req: SipRequest, source: MessageSource): Promise<RouteDecision> {
@@ -148,12 +266,22 @@ export class CoreNode {
     // Dialog-stateful routes (ARCHITECTURE.md §4): the tracker sees the request first.
     let verdict: RequestVerdict | null = null;
     if (req.toTag !== null) {
-      if (req.method !== 'ACK')
+      if (req.method !== 'ACK') {
+        await this.takeOver(req);
         verdict = await this.dialogs.onRequest(req, { source: sourceOf(source) });
+      }
       if (verdict?.action === 'reject') return { action: 'reply', status: verdict.status };
       return this.router.route(req, source);
     }
     const match = this.router.match(req, source);
+    if (
+      this.config.nat.aliasContact &&
+      match !== null &&
+      match.mode !== 'stateless' &&
+      isDialogForming(req.method) &&
+      aliasContact(req, source)
+    )
+      this.counters.natAliased++;
     if (match !== null && match.mode === 'dialog' && req.method === 'INVITE') {
       const r = match.route;
       const maxSeconds =
@@ -170,6 +298,46 @@ export class CoreNode {
       if (verdict.action === 'reject') return { action: 'reply', status: verdict.status };
     }
     return this.router.route(req, source, match);
+  }
+
+  /**
+   * Failover (issue #7): an in-dialog request for a dialog another core owns means the
+   * ring moved the call here (that core died). Take the lease and the timers; while the
+   * dead core's lease has not lapsed yet, try again once it has. The request itself is
+   * routed either way — by its Route set, whose entries of any cluster core are ours.
+   */
+  private async takeOver(req: SipRequest): Promise<void> {
+    if (this.stores.kind !== 'redis') return;
+    let dialogs;
+    try {
+      dialogs = await this.stores.dialogs.findByCallId(req.callId);
+    } catch {
+      return;
+    }
+    const foreign = dialogs.filter(
+      (d) => d.state !== 'terminated' && d.ownerNode !== null && d.ownerNode !== this.config.nodeId,
+    );
+    if (foreign.length === 0) return;
+    this.counters.takeoverRequests++;
+    for (const d of foreign) {
+      if (req.method === 'BYE') continue; // the BYE ends it here; nothing left to adopt
+      if (await this.dialogs.adopt(d.id)) {
+        this.counters.adopted++;
+        this.log.info({ dialogId: d.id, from: d.ownerNode }, 'dialog adopted');
+        continue;
+      }
+      const t = setTimeout(
+        () => {
+          this.retries.delete(t);
+          void this.dialogs.adopt(d.id).then((ok) => {
+            if (ok) this.counters.adopted++;
+          });
+        },
+        this.config.dialog.leaseSeconds * 1000 + 100,
+      );
+      t.unref();
+      this.retries.add(t);
+    }
   }
 
   /** Every response sent upstream: the dialog layer tracks early/confirmed/terminated from them. */
@@ -227,6 +395,25 @@ export class CoreNode {
       return false;
     }
   }
+}
+
+function isDialogForming(method: string): boolean {
+  return method === 'INVITE' || method === 'SUBSCRIBE' || method === 'REFER' || method === 'NOTIFY';
+}
+
+function bracket(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/** "127.0.0.1:5071" / "sip:127.0.0.1:5071" → "127.0.0.1:5071" (port defaults to 5060). */
+function normalisePeer(peer: string): string {
+  const hp = peer
+    .replace(/^sips?:/, '')
+    .split(';')[0]!
+    .toLowerCase();
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(hp) ?? /^([^:]+)(?::(\d+))?$/.exec(hp);
+  if (m === null) return hp;
+  return `${m[1]}:${m[2] ?? '5060'}`;
 }
 
 function sourceOf(s: MessageSource): {

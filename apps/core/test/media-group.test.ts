@@ -15,7 +15,7 @@ const group = (
     {
       algorithm,
       targets,
-      probe: { intervalMs: 1000, timeoutMs: 500, downAfter: 2, upAfter: 2 },
+      probe: { enabled: true, intervalMs: 1000, timeoutMs: 500, downAfter: 2, upAfter: 2 },
       failoverOn: [503, 408],
     },
     random,

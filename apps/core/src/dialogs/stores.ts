@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import type { CoreConfig } from '../config.js';
 import type { LocationStore } from '../registrar/location-store.js';
 import { MemoryLocationStore } from '../registrar/memory-location-store.js';
+import { FallbackLocationStore } from '../registrar/fallback-location-store.js';
 import { RedisLocationStore } from '../registrar/redis-location-store.js';
 
 export interface CoreStores {
@@ -27,6 +28,9 @@ export interface CoreStores {
   locations: LocationStore;
   profiles: CallProfiles;
   cdr: CdrWriter;
+  kind: 'memory' | 'redis';
+  /** 'degraded': Redis fails and the core runs on its local copies */
+  status(): 'ok' | 'degraded';
   close(): Promise<void>;
 }
 
@@ -43,6 +47,8 @@ export function createStores(config: CoreConfig, logger: Logger): CoreStores {
       locations: new MemoryLocationStore(),
       profiles: new MemoryCallProfiles(),
       cdr: new CdrWriter({ store: dialogs, sinks, coreNode: config.nodeId, logger }),
+      kind: 'memory',
+      status: () => 'ok',
       close: () => dialogs.close(),
     };
   }
@@ -65,11 +71,17 @@ export function createStores(config: CoreConfig, logger: Logger): CoreStores {
     logger,
   });
   if (config.cdr.redisStream) sinks.push(new RedisStreamCdrSink({ redis: dialogs.redis }));
+  const locations = new FallbackLocationStore(
+    new RedisLocationStore(dialogs.redis, r.keyPrefix),
+    logger.child({ component: 'location' }),
+  );
   return {
     dialogs,
-    locations: new RedisLocationStore(dialogs.redis, r.keyPrefix),
+    locations,
     profiles: new RedisCallProfiles({ redis: dialogs.redis }),
     cdr: new CdrWriter({ store: dialogs, sinks, coreNode: config.nodeId, logger }),
+    kind: 'redis',
+    status: () => (dialogs.status() === 'degraded' || locations.isDegraded ? 'degraded' : 'ok'),
     close: () => dialogs.close(),
   };
 }

@@ -9,7 +9,7 @@ import { generateBranch, type SipRequest, type SipResponse } from '@strata/parse
 import type { DialogRequestSender, OutboundTarget, SendOutcome } from '@strata/dialog';
 import { NoopClientUser, type ClientTransaction, type TransactionLayer } from '@strata/transaction';
 import type { Destination } from '@strata/transport';
-import { destinationOf, routeUri } from '../routing/resolve.js';
+import { destinationOf, routeUri, stripAlias } from '../routing/resolve.js';
 
 class OutcomeUser extends NoopClientUser {
   private settled = false;
@@ -52,6 +52,7 @@ export class TransactionDialogSender implements DialogRequestSender {
     } catch {
       return { error: 'transport' };
     }
+    if (!request.hasRoute) request.uri = stripAlias(request.uri);
     return new Promise<SendOutcome>((resolve) => {
       try {
         this.layer.sendRequest(request, dest, new OutcomeUser(resolve));
@@ -64,6 +65,7 @@ export class TransactionDialogSender implements DialogRequestSender {
   /** RFC 3261 §13.2.2.4: the ACK for a 2xx is sent by the UAC core, outside any transaction. */
   async sendAck(request: SipRequest, target: OutboundTarget): Promise<void> {
     const dest = await nextHop(request, target);
+    if (!request.hasRoute) request.uri = stripAlias(request.uri);
     request.headers.prepend('Via', this.layer.viaValue(dest, generateBranch()));
     await this.layer.sendStateless(request, dest);
   }

@@ -14,7 +14,7 @@ import type { MediaGroup } from '../media/media-group.js';
 import { lookupAor } from '../registrar/aor.js';
 import type { Binding } from '../registrar/binding.js';
 import type { Registrar } from '../registrar/registrar.js';
-import { destinationOf, routeUri } from './resolve.js';
+import { destinationOf, routeUri, stripAlias } from './resolve.js';
 import type { RouteMatch, RouteTable } from './route-table.js';
 
 /** Targets still to try for a call, kept on the request object for the failure hook. */
@@ -84,10 +84,10 @@ export class CoreRouter {
     const routes = req.headers.values('route');
     const hop = routes.length > 0 ? routeUri(routes[0]!) : req.uri;
     try {
-      return {
-        action: 'relay',
-        targets: [{ uri: req.uri, destination: await destinationOf(hop) }],
-      };
+      const destination = await destinationOf(hop);
+      // last hop towards a UA behind NAT: the alias we put in its Contact names where it is
+      const uri = routes.length === 0 ? stripAlias(req.uri) : req.uri;
+      return { action: 'relay', targets: [{ uri, destination }] };
     } catch {
       return { action: 'reply', status: 404, reason: 'Not Found' };
     }
@@ -178,7 +178,7 @@ export class CoreRouter {
 }
 
 /** A registered contact as a branch: via its Path, else its NAT source, else its Contact (RFC 3327, RFC 3581). */
-async function bindingTarget(b: Binding): Promise<ProxyTarget> {
+export async function bindingTarget(b: Binding): Promise<ProxyTarget> {
   if (b.path.length > 0) {
     return {
       uri: b.contact,
