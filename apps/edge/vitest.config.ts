@@ -9,7 +9,8 @@ export default defineProject({
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
-    // the process tests spawn edges and sipp on a 2-core machine: one file at a time
-    fileParallelism: false,
+    // the process tests spawn edges and sipp (and one floods the loopback): one file at a time
+    pool: 'forks',
+    poolOptions: { forks: { singleFork: true } },
   },
 });

@@ -12,7 +12,7 @@
  * lists them and their sum.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { createRootLogger, type ListenerConfig } from '@strata/config';
+import { createRootLogger, type ListenerConfig, type Logger } from '@strata/config';
 import { SipTransport, type BoundListener } from '@strata/transport';
 import type { EdgeConfig } from './config.js';
 import { CoreProber } from './core-prober.js';
@@ -40,11 +40,7 @@ export async function runPrimary(config: EdgeConfig): Promise<void> {
   });
   const startedAt = Date.now();
 
-  const probeTransport = new SipTransport({
-    listeners: transportListeners(probeListeners(config.listen)),
-    logger,
-  });
-  await probeTransport.start();
+  const probeTransport = await startProbeTransport(config, logger);
   const ring = new CoreRing(config.cores.map(parseCore), {
     vnodes: config.ring.vnodes,
     rejoin: config.ring.rejoin,
@@ -223,7 +219,10 @@ export async function runWorker(config: EdgeConfig): Promise<void> {
   const logger = createRootLogger('edge', config.nodeId, config.logLevel).child({
     worker: cluster.worker?.id ?? 0,
   });
-  const transport = new SipTransport({ listeners: transportListeners(config.listen), logger });
+  const transport = new SipTransport({
+    listeners: transportListeners(config.listen, config.udp),
+    logger,
+  });
   await transport.start();
   const locals = transport
     .listeners()
@@ -260,7 +259,24 @@ export async function runWorker(config: EdgeConfig): Promise<void> {
   process.on('disconnect', () => stop('primary gone'));
 }
 
-/** The primary's probe sockets: one per configured transport that can reach a core, any free port. */
+/**
+ * Probe sockets: one per configured transport that can reach a core, on any free
+ * port, apart from the listeners. A flood fills the listening socket's receive
+ * buffer; probe answers must not queue (or get dropped) behind it, or a healthy
+ * core is marked down and every call gets 503. Only responses are read here.
+ */
+export async function startProbeTransport(
+  config: EdgeConfig,
+  logger: Logger,
+): Promise<SipTransport> {
+  const t = new SipTransport({
+    listeners: transportListeners(probeListeners(config.listen)),
+    logger: logger.child({ role: 'probe' }),
+  });
+  await t.start();
+  return t;
+}
+
 function probeListeners(listen: readonly ListenerConfig[]): ListenerConfig[] {
   const seen = new Set<string>();
   const out: ListenerConfig[] = [];

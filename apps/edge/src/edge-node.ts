@@ -30,6 +30,8 @@ export class EdgeNode {
     readonly transport: EdgeTransport,
     readonly logger: Logger,
     locals: readonly LocalAddress[],
+    /** where probes are sent from (default: the forwarding transport); main.ts gives a dedicated one */
+    probeTransport: EdgeTransport = transport,
   ) {
     const log = logger.child({ component: 'edge' });
     this.ring = new CoreRing(config.cores.map(parseCore), {
@@ -39,7 +41,7 @@ export class EdgeNode {
     });
     this.prober = new CoreProber(
       this.ring,
-      transport,
+      probeTransport,
       { ...config.health, nodeId: config.nodeId },
       logger.child({ component: 'prober' }),
     );

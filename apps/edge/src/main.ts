@@ -11,7 +11,7 @@ import cluster from 'node:cluster';
 import { createInterface } from 'node:readline';
 import { ConfigError, createRootLogger } from '@strata/config';
 import { SipTransport } from '@strata/transport';
-import { runPrimary, runWorker } from './cluster.js';
+import { runPrimary, runWorker, startProbeTransport } from './cluster.js';
 import { loadEdgeConfig, type EdgeConfig } from './config.js';
 import { EdgeNode, parseCore } from './edge-node.js';
 import { CoreRing } from './ring.js';
@@ -59,12 +59,19 @@ async function pick(config: EdgeConfig): Promise<void> {
 async function runSingle(config: EdgeConfig): Promise<void> {
   const logger = createRootLogger('edge', config.nodeId, config.logLevel);
   const startedAt = Date.now();
-  const transport = new SipTransport({ listeners: transportListeners(config.listen), logger });
+  const transport = new SipTransport({
+    listeners: transportListeners(config.listen, config.udp),
+    logger,
+  });
   await transport.start();
   const locals = transport
     .listeners()
     .map((l) => ({ transport: l.transport, host: l.advertisedHost, port: l.advertisedPort }));
-  const edge = new EdgeNode(config, transport, logger, locals);
+  const probeTransport = await startProbeTransport(config, logger);
+  const edge = new EdgeNode(config, transport, logger, locals, probeTransport);
+  probeTransport.onMessage((msg) => {
+    if (!msg.isRequest) edge.prober.handleResponse(msg);
+  });
   edge.start();
 
   let status: StatusServer | null = null;
@@ -107,7 +114,9 @@ async function runSingle(config: EdgeConfig): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping');
     edge.stop();
-    void Promise.all([transport.stop(), status?.close()]).then(() => process.exit(0));
+    void Promise.all([transport.stop(), probeTransport.stop(), status?.close()]).then(() =>
+      process.exit(0),
+    );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -2,7 +2,15 @@
 import type { ListenerConfig } from '@strata/config';
 import type { ListenerConfig as TransportListener } from '@strata/transport';
 
-export function transportListeners(listen: readonly ListenerConfig[]): TransportListener[] {
+export interface UdpTuning {
+  recvBufferSize?: number | undefined;
+  sendBufferSize?: number | undefined;
+}
+
+export function transportListeners(
+  listen: readonly ListenerConfig[],
+  udp: UdpTuning = {},
+): TransportListener[] {
   return listen.map((l) => ({
     transport: l.transport,
     address: l.host,
@@ -17,6 +25,12 @@ export function transportListeners(listen: readonly ListenerConfig[]): Transport
       : {}),
     ...(l.cert !== undefined && l.key !== undefined
       ? { tls: { certPath: l.cert, keyPath: l.key } }
+      : {}),
+    ...(l.transport === 'udp' && udp.recvBufferSize !== undefined
+      ? { recvBufferSize: udp.recvBufferSize }
+      : {}),
+    ...(l.transport === 'udp' && udp.sendBufferSize !== undefined
+      ? { sendBufferSize: udp.sendBufferSize }
       : {}),
   }));
 }
