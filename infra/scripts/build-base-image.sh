@@ -81,7 +81,7 @@ EOF
   # Security and point-release updates, as the official image has them.
   if [[ "${STRATA_BASE_UPGRADE:-1}" == 1 ]]; then
     log "apt-get upgrade inside the rootfs ($SUITE, $SUITE-updates, $SUITE-security)"
-    mount -t proc proc "$dir/proc" 2>/dev/null && MOUNTS+=("$dir/proc") || true
+    if mount -t proc proc "$dir/proc" 2>/dev/null; then MOUNTS+=("$dir/proc"); fi
     if ! chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
       sh -c 'apt-get update -qq && apt-get -y -qq -o Dpkg::Options::=--force-confold upgrade && apt-get clean' \
       >>"$CACHE_DIR/debootstrap.log" 2>&1; then

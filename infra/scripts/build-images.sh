@@ -60,7 +60,7 @@ if [[ "$ENGINE_NAME" == podman ]]; then
 fi
 
 build() { # name dockerfile tag [build-args...]
-  local name="$1" file="$2" tag="$3" start=$SECONDS logf="$CACHE_DIR/build-$1.log"
+  local file="$2" tag="$3" start=$SECONDS logf="$CACHE_DIR/build-$1.log"
   shift 3
   mkdir -p "$CACHE_DIR"
   log "building $tag ($file) — log: $logf"

@@ -36,6 +36,7 @@ _pick_engine() {
 }
 
 ENGINE_NAME="$(_pick_engine)"
+# shellcheck disable=SC2034 # used by the scripts that source this file
 ENGINE=("$ENGINE_NAME")
 if [[ "$ENGINE_NAME" == podman ]]; then
   export CONTAINERS_CONF="${CONTAINERS_CONF:-$INFRA_DIR/containers.conf}"

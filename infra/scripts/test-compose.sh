@@ -8,16 +8,19 @@
 # else the sipp UAS stand-in of infra/compose.standin.yml; the first line of
 # output says which.
 #
-# SKELETON (issue #8): the call step is a placeholder (TEST_CALLS calls at
-# TEST_RATE cps, default 20 at 10) until apps/edge and apps/core have their
-# entry points (dist/main.js, issues #6 and #7); it fails with a message
-# saying so. Still to come: 500 calls at 50 cps with 0 failed, then a core
-# killed while 100 calls are up and every BYE answered 200.
+# Steps: images → redis + media healthy → network checks → harness self-test
+# (sipp straight to the media) → cores + edge healthy → TEST_CALLS (500) at
+# TEST_RATE (50) cps through edge → core → media, 0 failed → FAILOVER_CALLS
+# (100) calls held FAILOVER_HOLD_MS, core-1 killed once they are confirmed,
+# every call must still end with a 200 to its BYE (SKIP_FAILOVER=1 skips).
+# Without the apps' entry points (apps/*/dist/main.js) it stops at the call
+# step with a message saying so (exit 3).
 #
 # Env: STRATA_ENGINE, STRATA_COMPOSE, ASTERISK_IMAGE, REDIS_IMAGE,
 #      STRATA_SUBNET (10.89.77.0/24), STRATA_E2E_PROJECT (strata-e2e),
 #      EDGE_SIP_PORT (host port for the edge, 15060 here), TEST_CALLS,
-#      TEST_RATE, KEEP_UP=1 (leave the stack running for a look).
+#      TEST_RATE, FAILOVER_CALLS, FAILOVER_HOLD_MS, SKIP_FAILOVER=1,
+#      KEEP_UP=1 (leave the stack running for a look).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$STRATA_ROOT"
@@ -38,13 +41,20 @@ PROJECT="${STRATA_E2E_PROJECT:-strata-e2e}"
 NET="${PROJECT}_default"
 export STRATA_SUBNET="${STRATA_SUBNET:-10.89.77.0/24}"
 export EDGE_SIP_PORT="${EDGE_SIP_PORT:-15060}"
-TEST_CALLS="${TEST_CALLS:-20}"
-TEST_RATE="${TEST_RATE:-10}"
+TEST_CALLS="${TEST_CALLS:-500}"
+TEST_RATE="${TEST_RATE:-50}"
+FAILOVER_CALLS="${FAILOVER_CALLS:-100}"
+FAILOVER_HOLD_MS="${FAILOVER_HOLD_MS:-15000}"
 LOG_DIR="$CACHE_DIR/test-compose"
 mkdir -p "$LOG_DIR"
 T0=$SECONDS
 step() { log "[$((SECONDS - T0))s] $*"; }
 compose() { timeout "${COMPOSE_TIMEOUT:-180}" "${COMPOSE[@]}" -p "$PROJECT" "${FILES[@]}" "$@"; }
+# counts LOG -> "N ok, M failed" from sipp's final statistics screen
+counts() {
+  awk -F'|' '/Successful call/ {s=$3} /Failed call/ {f=$3}
+    END {gsub(/ /,"",s); gsub(/ /,"",f); printf "%s ok, %s failed", s, f}' "$1"
+}
 
 created_net=""
 cleanup() {
@@ -55,7 +65,7 @@ cleanup() {
     exit "$rc"
   fi
   step "tearing down"
-  "${ENGINE[@]}" rm -f "${PROJECT}-uac" "${PROJECT}-probe" >/dev/null 2>&1 || true
+  "${ENGINE[@]}" rm -f "${PROJECT}-uac" "${PROJECT}-probe" "${PROJECT}-calls" "${PROJECT}-failover" >/dev/null 2>&1 || true
   compose down >"$LOG_DIR/down.log" 2>&1 || log "compose down failed (see $LOG_DIR/down.log)"
   if [[ -n "$created_net" ]]; then
     "${ENGINE[@]}" network rm -f "$NET" >/dev/null 2>&1 || true
@@ -139,12 +149,15 @@ step "network: service names resolve and answer inside $NET"
   node - <infra/docker/healthcheck.mjs >/dev/null || die "media not answering OPTIONS at asterisk:5060"
 step "redis PONG and media OPTIONS 200 by service name"
 
-step "harness: 10 calls sipp UAC → media directly (no Strata in the path)"
-timeout 90 "${ENGINE[@]}" run --rm --name "${PROJECT}-uac" --network "$NET" --no-healthcheck \
+# The same load as the call step, straight to the media: when this passes and
+# the call step fails, the difference is Strata, not the network or sipp.
+step "harness: $TEST_CALLS calls at $TEST_RATE cps, sipp UAC → media directly (no Strata in the path)"
+timeout 200 "${ENGINE[@]}" run --rm --name "${PROJECT}-uac" --network "$NET" --no-healthcheck \
   -v "$INFRA_DIR/sipp:/sipp:ro" "strata/sipp:local" \
-  asterisk:5060 -sf /sipp/uac.xml -s wait -m 10 -r 10 -d 500 -nostdin -timeout 60s -timeout_error \
-  >"$LOG_DIR/uac-direct.log" 2>&1 ||
-  { tail -30 "$LOG_DIR/uac-direct.log" >&2; die "sipp UAC → media failed: the test harness itself is broken"; }
+  asterisk:5060 -sf /sipp/uac.xml -s wait -m "$TEST_CALLS" -r "$TEST_RATE" -d 1000 \
+  -nostdin -timeout 150s -timeout_error >"$LOG_DIR/harness.log" 2>&1 ||
+  { tail -30 "$LOG_DIR/harness.log" >&2; die "sipp UAC → media failed: the test harness itself is broken"; }
+step "harness: $(counts "$LOG_DIR/harness.log")"
 
 if [[ $apps_ready == 1 ]]; then
   step "up: core-1, core-2, edge"
@@ -156,7 +169,37 @@ if [[ $apps_ready == 1 ]]; then
 fi
 
 # ------------------------------------------------------------------ calls
-step "calls: $TEST_CALLS at $TEST_RATE cps, sipp UAC → edge:5060 (placeholder load)"
+# uac NAME CALLS RATE HOLD_MS: starts a detached sipp UAC container → edge:5060
+uac() {
+  "${ENGINE[@]}" rm -f "${PROJECT}-$1" >/dev/null 2>&1 || true
+  "${ENGINE[@]}" run -d --name "${PROJECT}-$1" --network "$NET" --no-healthcheck \
+    -v "$INFRA_DIR/sipp:/sipp:ro" "strata/sipp:local" \
+    edge:5060 -sf /sipp/uac.xml -s wait -m "$2" -r "$3" -d "$4" \
+    -nostdin -timeout 150s -timeout_error >/dev/null
+}
+# uac_wait NAME -> sipp's exit code (0: every call succeeded); log in $LOG_DIR/NAME.log
+uac_wait() {
+  local rc
+  rc="$(timeout 200 "${ENGINE[@]}" wait "${PROJECT}-$1" 2>/dev/null | tail -1)" || rc=124
+  "${ENGINE[@]}" logs "${PROJECT}-$1" >"$LOG_DIR/$1.log" 2>&1 || true
+  "${ENGINE[@]}" rm -f "${PROJECT}-$1" >/dev/null 2>&1 || true
+  return "${rc:-125}"
+}
+# confirmed_dialogs -> live dialogs summed over the running cores (dialogs.active of their /stats)
+confirmed_dialogs() {
+  local svc id n total=0
+  for svc in core-1 core-2; do
+    id="$(container_of "$svc")"
+    [[ -n "$id" ]] || continue
+    n="$("${ENGINE[@]}" exec "$id" node -e \
+      "fetch('http://127.0.0.1:9070/stats').then(r=>r.json()).then(j=>console.log(j.dialogs?.active??j.dialogs?.confirmed??0)).catch(()=>console.log(0))" \
+      2>/dev/null || echo 0)"
+    total=$((total + ${n:-0}))
+  done
+  echo "$total"
+}
+
+step "calls: $TEST_CALLS at $TEST_RATE cps, sipp UAC → edge → core → media ($MEDIA_KIND)"
 if [[ $apps_ready != 1 ]]; then
   cat >&2 <<EOF
 
@@ -169,16 +212,28 @@ images build, the network and service-name DNS work, redis and the media
 EOF
   exit 3
 fi
-set +e
-timeout 180 "${ENGINE[@]}" run --rm --name "${PROJECT}-uac" --network "$NET" --no-healthcheck \
-  -v "$INFRA_DIR/sipp:/sipp:ro" "strata/sipp:local" \
-  edge:5060 -sf /sipp/uac.xml -s wait -m "$TEST_CALLS" -r "$TEST_RATE" -d 1000 \
-  -nostdin -timeout 120s -timeout_error -trace_err -error_file /dev/stderr \
-  >"$LOG_DIR/uac.log" 2>&1
-rc=$?
-set -e
+uac calls "$TEST_CALLS" "$TEST_RATE" 1000
+if uac_wait calls; then rc=0; else rc=$?; fi
 if [[ $rc -ne 0 ]]; then
-  tail -40 "$LOG_DIR/uac.log" >&2
-  die "call step failed: sipp exit $rc (1 = some calls failed, 124 = timed out; log: $LOG_DIR/uac.log)"
+  grep -E "Aborting|unexpected" "$LOG_DIR/calls.log" | head -5 >&2 || true
+  die "call step failed: $(counts "$LOG_DIR/calls.log") (sipp exit $rc: 1 = some calls failed, 124 = timed out; log: $LOG_DIR/calls.log)"
 fi
-step "calls: $TEST_CALLS/$TEST_CALLS succeeded"
+step "calls: $(counts "$LOG_DIR/calls.log")"
+
+# ------------------------------------------------------------------ failover
+if [[ -n "${SKIP_FAILOVER:-}" ]]; then
+  step "failover: skipped (SKIP_FAILOVER)"
+  exit 0
+fi
+step "failover: $FAILOVER_CALLS calls held $FAILOVER_HOLD_MS ms, core-1 killed once they are all up"
+uac failover "$FAILOVER_CALLS" 50 "$FAILOVER_HOLD_MS"
+deadline=$((SECONDS + 30))
+while n="$(confirmed_dialogs)" && ((n < FAILOVER_CALLS)) && ((SECONDS < deadline)); do sleep 1; done
+step "failover: $n confirmed dialogs on the cores; killing core-1"
+"${ENGINE[@]}" kill "$(container_of core-1)" >/dev/null
+if uac_wait failover; then rc=0; else rc=$?; fi
+if [[ $rc -ne 0 ]]; then
+  grep -E "Aborting|unexpected" "$LOG_DIR/failover.log" | head -5 >&2 || true
+  die "failover step failed: $(counts "$LOG_DIR/failover.log") — every call must end with a 200 to its BYE after core-1 died (sipp exit $rc; log: $LOG_DIR/failover.log)"
+fi
+step "failover: $(counts "$LOG_DIR/failover.log"), every BYE answered 200 after core-1 died"
