@@ -87,6 +87,10 @@ export class CoreRouter {
       const destination = await destinationOf(hop);
       // last hop towards a UA behind NAT: the alias we put in its Contact names where it is
       const uri = routes.length === 0 ? stripAlias(req.uri) : req.uri;
+      this.logger.debug(
+        { callId: req.callId, method: req.method, uri, destination },
+        'in-dialog relay',
+      );
       return { action: 'relay', targets: [{ uri, destination }] };
     } catch {
       return { action: 'reply', status: 404, reason: 'Not Found' };

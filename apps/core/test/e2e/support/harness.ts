@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -136,7 +136,14 @@ function spawnApp(
   const proc = track(
     spawn(process.execPath, [main], {
       cwd: dir,
-      env: { PATH: process.env['PATH'] ?? '', STRATA_CONFIG: configFile },
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        STRATA_CONFIG: configFile,
+        // E2E_LOG_LEVEL=debug: more detail in <temp dir>/<name>.log
+        ...(process.env['E2E_LOG_LEVEL'] !== undefined
+          ? { STRATA_LOG_LEVEL: process.env['E2E_LOG_LEVEL'] }
+          : {}),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
@@ -144,7 +151,10 @@ function spawnApp(
   let err = '';
   const waiters = new Set<() => void>();
   let buf = '';
+  const logFile = createWriteStream(join(dir, `${name}.log`));
+  proc.once('exit', () => logFile.end());
   proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    logFile.write(d);
     buf += d;
     let i: number;
     while ((i = buf.indexOf('\n')) >= 0) {
@@ -158,7 +168,10 @@ function spawnApp(
     }
     for (const w of waiters) w();
   });
-  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+    logFile.write(d);
+  });
   const waitForLog = (
     what: string,
     pred: (l: Record<string, unknown>) => boolean,
