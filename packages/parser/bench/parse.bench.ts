@@ -9,67 +9,11 @@
  */
 import { Bench } from 'tinybench';
 import sip from 'sip';
-import {
-  parseMessage,
-  pushVia,
-  readContacts,
-  serializeMessage,
-  type SipMessage,
-} from '../src/index.js';
-import { INVITE, OK_WITH_RR, REGISTER, RINGING } from '../test/messages.js';
+import { parseMessage, serializeMessage } from '../src/index.js';
+import { forward, full, hot, MESSAGES, peerForward, peerParse, sink } from './tasks.js';
 
-const MESSAGES: [string, Buffer][] = [
-  ['INVITE+SDP', Buffer.from(INVITE, 'latin1')],
-  ['180 Ringing', Buffer.from(RINGING, 'latin1')],
-  ['200 OK+RR', Buffer.from(OK_WITH_RR, 'latin1')],
-  ['REGISTER', Buffer.from(REGISTER, 'latin1')],
-];
 const ROUNDS = 50;
-const VIA = 'SIP/2.0/UDP edge1.strata.example:5060;branch=z9hG4bKe1b3a9f0c2';
 const time = Number(process.env['BENCH_TIME_MS'] ?? 1000);
-
-let sink = 0;
-
-/** (a) What the stateless edge reads: Call-ID (hash key), CSeq, top Via, Max-Forwards. */
-function hot(buf: Buffer): void {
-  const m = parseMessage(buf);
-  sink += m.callId.length + m.cseq.seq + (m.topViaRaw?.length ?? 0) + (m.maxForwards ?? 0);
-}
-
-/** (b) Everything: every structured header and the whole header list. */
-function full(buf: Buffer): void {
-  const m: SipMessage = parseMessage(buf);
-  sink += m.callId.length + m.cseq.seq + (m.maxForwards ?? 0);
-  sink += m.vias.length + m.from.params.size + m.to.params.size;
-  const contacts = readContacts(m.headers);
-  sink += contacts === '*' ? 1 : contacts.length;
-  sink += m.recordRoutes.length + m.routes.length + m.headers.entries().length;
-}
-
-/** (c) A proxy's forward: parse, push its own Via, serialise. */
-function forward(buf: Buffer): void {
-  const m = parseMessage(buf);
-  pushVia(m, VIA);
-  sink += serializeMessage(m).length;
-}
-
-function peerParse(buf: Buffer): void {
-  const m = sip.parse(buf);
-  sink += m === undefined ? 0 : Object.keys(m.headers).length;
-}
-
-function peerForward(buf: Buffer): void {
-  const m = sip.parse(buf);
-  if (m === undefined) return;
-  m.headers.via?.unshift({
-    version: '2.0',
-    protocol: 'UDP',
-    host: 'edge1.strata.example',
-    port: 5060,
-    params: { branch: 'z9hG4bKe1b3a9f0c2' },
-  });
-  sink += sip.stringify(m).length;
-}
 
 function batch(fn: (buf: Buffer) => void, bufs: Buffer[]): () => void {
   return () => {
@@ -156,4 +100,4 @@ console.log(
     `hot ≥ 5× peer: ${(hotMix / peerMix).toFixed(1)}× ${hotMix >= 5 * peerMix ? 'ok' : 'MISSED'}; ` +
     `full ≥ 100,000 msgs/s: ${fmt(fullMix)} ${fullMix >= 100_000 ? 'ok' : 'MISSED'}`,
 );
-if (sink === 0) console.log('(sink)');
+if (sink.n === 0) console.log('(sink)');
