@@ -5,7 +5,7 @@
  *   GET /stats   JSON counters (see README "Status endpoint"); shaped for the #9 exporter:
  *                numbers and maps of numbers only, grouped by component
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 
@@ -71,7 +71,7 @@ export async function startStatusServer(
   };
 }
 
-function json(res: import('node:http').ServerResponse, status: number, body: unknown): void {
+function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json',

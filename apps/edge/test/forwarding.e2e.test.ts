@@ -113,7 +113,7 @@ describe('edge process: forwarding through two stub cores', () => {
       branch: 'z9hG4bK-retrans-1',
       port: client.port,
     });
-    const atCore = (n: number, method: string) => async () => {
+    const atCore = (n: number, method: string) => () => {
       const got = [...c1.calls(), ...c2.calls()].filter(
         (r) => r.msg.callId === callId && (r.msg as SipRequest).method === method,
       );

@@ -43,15 +43,15 @@ describe('edge --pick: the same ring in every process', () => {
     expect(a).toHaveLength(callIds.length);
     expect(b).toEqual(a);
     const share = new Map<string, number>();
-    for (const id of a!) share.set(id, (share.get(id) ?? 0) + 1);
+    for (const id of a) share.set(id, (share.get(id) ?? 0) + 1);
     expect([...share.keys()].sort()).toEqual(['core-1', 'core-2', 'core-3']);
     for (const n of share.values()) expect(n).toBeGreaterThan(2_000);
 
     let moved = 0;
     for (let i = 0; i < callIds.length; i++) {
-      if (c![i] !== a![i]) {
+      if (c[i] !== a[i]) {
         moved++;
-        expect(c![i]).toBe('core-4');
+        expect(c[i]).toBe('core-4');
       }
     }
     expect(moved / callIds.length).toBeLessThanOrEqual(0.3);

@@ -115,14 +115,14 @@ export async function startEdge(
   });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
-  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   let buffered = '';
   const started = new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
       reject(new Error(`edge did not start within ${timeoutMs} ms: ${stderr}`));
     }, timeoutMs);
-    proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    proc.stdout.setEncoding('utf8').on('data', (d: string) => {
       buffered += d;
       let nl: number;
       while ((nl = buffered.indexOf('\n')) >= 0) {
