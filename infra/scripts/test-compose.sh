@@ -227,9 +227,16 @@ if [[ -n "${SKIP_FAILOVER:-}" ]]; then
 fi
 step "failover: $FAILOVER_CALLS calls held $FAILOVER_HOLD_MS ms, core-1 killed once they are all up"
 uac failover "$FAILOVER_CALLS" 50 "$FAILOVER_HOLD_MS"
-deadline=$((SECONDS + 30))
-while n="$(confirmed_dialogs)" && ((n < FAILOVER_CALLS)) && ((SECONDS < deadline)); do sleep 1; done
-step "failover: $n confirmed dialogs on the cores; killing core-1"
+# wait (at most until 3 s before the first calls end) for all of them to be up
+deadline=$((SECONDS + FAILOVER_HOLD_MS / 1000 - 3))
+max=0
+while n="$(confirmed_dialogs)" && ((n > max ? (max = n) : 1)) && ((n < FAILOVER_CALLS)) &&
+  ((SECONDS < deadline)); do sleep 1; done
+if ((max < FAILOVER_CALLS)); then
+  uac_wait failover || true
+  die "failover step failed before any core was killed: at most $max of $FAILOVER_CALLS calls were up at once (cores' dialogs.active); sipp: $(counts "$LOG_DIR/failover.log") (log: $LOG_DIR/failover.log)"
+fi
+step "failover: $n calls up on the cores; killing core-1"
 "${ENGINE[@]}" kill "$(container_of core-1)" >/dev/null
 if uac_wait failover; then rc=0; else rc=$?; fi
 if [[ $rc -ne 0 ]]; then
