@@ -257,6 +257,38 @@ export class SipHeaders {
     return n;
   }
 
+  /**
+   * For every current line of a Via, From, To, Contact, Route, Record-Route or
+   * Date header, in order: visit(text, start, end, hot, arg) with the value at
+   * text[start, end). Original lines are passed in place in the header text
+   * (no copy); edited lines as their own value. `arg` is passed through, so
+   * the visitor can be a module-level function (no closure per call).
+   */
+  forEachHotValue<A>(
+    visit: (text: string, start: number, end: number, hot: HotHeader, arg: A) => void,
+    arg: A,
+  ): void {
+    if (this.prefix !== null)
+      for (const h of this.prefix)
+        if (isStructured(h.hot)) visit(h.value, 0, h.value.length, h.hot, arg);
+    const ov = this.overrides;
+    const offs = this.offs;
+    for (let i = 0; i < this.originalCount; i++) {
+      const o = ov === null ? undefined : ov[i];
+      if (o === null) continue;
+      if (o !== undefined) {
+        if (isStructured(o.hot)) visit(o.value, 0, o.value.length, o.hot, arg);
+      } else {
+        const b = i * SLOTS;
+        const hot = offs[b]!;
+        if (isStructured(hot)) visit(this.src, offs[b + 3]!, offs[b + 4]!, hot, arg);
+      }
+    }
+    if (this.tail !== null)
+      for (const h of this.tail)
+        if (isStructured(h.hot)) visit(h.value, 0, h.value.length, h.hot, arg);
+  }
+
   // ---- edits ----------------------------------------------------------------
 
   /** Insert a header line above every existing one: the way to push Via, Record-Route, Route. */
@@ -418,6 +450,92 @@ export class SipHeaders {
     return out;
   }
 
+  /**
+   * Byte length of what writeTo writes: the same lines as serialize(), each
+   * character one byte (latin1, as the header text came).
+   */
+  serializedLength(): number {
+    let n = 0;
+    if (this.prefix !== null) for (const h of this.prefix) n += h.raw.length + 2;
+    const ov = this.overrides;
+    if (ov === null) {
+      if (this.originalCount > 0) n += this.runEnd(this.originalCount - 1) - this.runStart(0);
+    } else {
+      let runStart = -1;
+      for (let i = 0; i < this.originalCount; i++) {
+        const o = ov[i];
+        if (o === undefined) {
+          if (runStart < 0) runStart = i;
+          continue;
+        }
+        if (runStart >= 0) {
+          n += this.runEnd(i - 1) - this.runStart(runStart);
+          runStart = -1;
+        }
+        if (o !== null) n += o.raw.length + 2;
+      }
+      if (runStart >= 0) n += this.runEnd(this.originalCount - 1) - this.runStart(runStart);
+    }
+    if (this.tail !== null) for (const h of this.tail) n += h.raw.length + 2;
+    return n;
+  }
+
+  /**
+   * Write the header lines (each with its line end) into `out` at `at`;
+   * returns the offset after them. `source` is the buffer the header text is
+   * the latin1 decoding of (a parsed message's `source`, whose offsets equal
+   * the text's): runs of untouched original lines are then copied as bytes,
+   * not re-encoded. Without it they are written from the text.
+   */
+  writeTo(out: Buffer, at: number, source: Buffer | null): number {
+    if (this.prefix !== null) for (const h of this.prefix) at = writeLine(out, at, h.raw);
+    const ov = this.overrides;
+    if (ov === null) {
+      if (this.originalCount > 0) at = this.copyRun(out, at, source, 0, this.originalCount - 1);
+    } else {
+      let runStart = -1;
+      for (let i = 0; i < this.originalCount; i++) {
+        const o = ov[i];
+        if (o === undefined) {
+          if (runStart < 0) runStart = i;
+          continue;
+        }
+        if (runStart >= 0) {
+          at = this.copyRun(out, at, source, runStart, i - 1);
+          runStart = -1;
+        }
+        if (o !== null) at = writeLine(out, at, o.raw);
+      }
+      if (runStart >= 0) at = this.copyRun(out, at, source, runStart, this.originalCount - 1);
+    }
+    if (this.tail !== null) for (const h of this.tail) at = writeLine(out, at, h.raw);
+    return at;
+  }
+
+  /** Offset where original line i starts (its name). */
+  private runStart(i: number): number {
+    return this.offs[i * SLOTS + 1]!;
+  }
+
+  /** Offset just after original line i's line end (LF), trailing whitespace included. */
+  private runEnd(i: number): number {
+    const lf = this.src.indexOf('\n', this.offs[i * SLOTS + 4]);
+    return lf < 0 ? this.src.length : lf + 1;
+  }
+
+  private copyRun(
+    out: Buffer,
+    at: number,
+    source: Buffer | null,
+    first: number,
+    last: number,
+  ): number {
+    const start = this.runStart(first);
+    const end = this.runEnd(last);
+    if (source !== null && end <= source.length) return at + source.copy(out, at, start, end);
+    return at + out.write(this.src.slice(start, end), at, 'latin1');
+  }
+
   private originalRun(first: number, last: number): string {
     const start = this.offs[first * SLOTS + 1]!;
     const end = this.offs[last * SLOTS + 4]!;
@@ -429,6 +547,27 @@ export class SipHeaders {
   originalLine(i: number): string {
     return this.origRaw(i);
   }
+}
+
+/** A created line and its CRLF, written as latin1 (one byte per character). */
+function writeLine(out: Buffer, at: number, raw: string): number {
+  at += out.write(raw, at, 'latin1');
+  out[at] = 0x0d;
+  out[at + 1] = 0x0a;
+  return at + 2;
+}
+
+/** Hot headers whose values have a grammar beyond a scalar (checked by check.ts). */
+function isStructured(hot: HotHeader): boolean {
+  return (
+    hot === HotHeader.Via ||
+    hot === HotHeader.From ||
+    hot === HotHeader.To ||
+    hot === HotHeader.Contact ||
+    hot === HotHeader.Route ||
+    hot === HotHeader.RecordRoute ||
+    hot === HotHeader.Date
+  );
 }
 
 /** The line terminator that followed `end` in the source: CRLF or LF. */

@@ -3,6 +3,7 @@
  * Content-Length) are read once by the parser and kept as plain fields;
  * everything else is parsed on first use and cached until the headers change.
  */
+import { checkTopVia } from './check.js';
 import { SipParseError } from './errors.js';
 import { HotHeader } from './header-names.js';
 import type { SipHeaders } from './headers.js';
@@ -50,6 +51,9 @@ abstract class SipMessageBase {
   private _vias: Via[] | null = null;
   private _from: NameAddr | null = null;
   private _to: NameAddr | null = null;
+  // top Via value, checked once per headers version (see topViaRaw)
+  private topViaVersion = -1;
+  private _topViaRaw: string | undefined = undefined;
 
   constructor(
     headers: SipHeaders,
@@ -119,12 +123,30 @@ abstract class SipMessageBase {
     return this._contentLength;
   }
 
-  /** Top Via value, unparsed (cheap: the edge hashes it without building objects). */
+  /**
+   * Top Via value, unparsed: what the stateless edge hashes and the transport
+   * edits, without building a Via object. Its grammar is checked on the first
+   * read (parseMessage only locates Via lines): a malformed top Via throws
+   * SipParseError (status 400 for a request, undefined for a response).
+   */
   get topViaRaw(): string | undefined {
+    const version = this.headers.version;
+    if (this.topViaVersion === version) return this._topViaRaw;
     const v = this.headers.getHot(HotHeader.Via);
-    if (v === undefined) return undefined;
-    const comma = v.indexOf(',');
-    return comma < 0 ? v.trim() : this.headers.hotValues(HotHeader.Via)[0];
+    let top: string | undefined;
+    if (v !== undefined) {
+      top = v.indexOf(',') < 0 ? v.trim() : this.headers.hotValues(HotHeader.Via)[0];
+      try {
+        checkTopVia(top ?? '');
+      } catch (err) {
+        if (err instanceof SipParseError && !this.isRequest)
+          throw new SipParseError(err.code, err.reason, null);
+        throw err;
+      }
+    }
+    this._topViaRaw = top;
+    this.topViaVersion = version;
+    return top;
   }
 
   /** All Via values, parsed, top first. */

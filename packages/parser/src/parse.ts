@@ -17,15 +17,8 @@ import {
   type HotFields,
   type SipMessage,
 } from './message.js';
-import {
-  checkAddressList,
-  checkDate,
-  checkViaList,
-  isLwsChar,
-  scanUri,
-  UriContext,
-} from './syntax.js';
-import { fastAddress, fastRequestUri, fastVia } from './syntax-fast.js';
+import { checkAddressList, isLwsChar } from './syntax.js';
+import { checkMessageSyntax } from './check.js';
 
 export interface ParseOptions {
   limits?: Partial<ParserLimits>;
@@ -36,6 +29,13 @@ export interface ParseOptions {
    * stream by StreamFramer; Content-Length is mandatory.
    */
   framing?: 'datagram' | 'stream';
+  /**
+   * Also check the grammar of the Request-URI and of every Via, From, To,
+   * Contact, Route, Record-Route and Date value before returning (what
+   * validateRequest / validateResponse otherwise do first). Default false: the
+   * hot path only locates those headers.
+   */
+  strict?: boolean;
 }
 
 const CR = 0x0d;
@@ -50,13 +50,16 @@ export function parseMessage(bytes: Uint8Array, options?: ParseOptions): SipMess
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const limits = options?.limits === undefined ? DEFAULT_LIMITS : resolveLimits(options.limits);
   const stream = options?.framing === 'stream';
+  const strict = options?.strict === true;
 
   // RFC 3261 §7.5: CRLFs before the start line are ignored.
   let start = 0;
   while (start < buf.length && (buf[start] === CR || buf[start] === LF)) start++;
   if (start >= buf.length) throw new SipParseError('EMPTY_MESSAGE', 'empty message', null);
   try {
-    return parseFrom(buf, start, limits, stream);
+    const msg = parseFrom(buf, start, limits, stream);
+    if (strict) checkMessageSyntax(msg, limits.maxUriLength);
+    return msg;
   } catch (err) {
     if (!(err instanceof SipParseError)) {
       // a bug, not the input's fault; still never leak another error type
@@ -169,7 +172,9 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
     const ve = offs[b + 4]!;
     switch (hot) {
       case HotHeader.Via:
-        viaCount += fastVia(src, vs, ve) ? 1 : checkViaList(src, vs, ve);
+        // only counted here (the Via limit); its grammar is checked by
+        // topViaRaw on first read and by validateRequest / validateResponse
+        viaCount += countListValues(src, vs, ve);
         if (viaCount > limits.maxVia)
           throw new SipParseError('TOO_MANY_VIA', `more than ${limits.maxVia} Via values`);
         break;
@@ -208,20 +213,12 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
       }
       case HotHeader.From:
       case HotHeader.To:
-        if (ve - vs > maxUri || !fastAddress(src, vs, ve))
-          checkAddressList(src, vs, ve, false, false, maxUri);
-        break;
       case HotHeader.Contact:
-        if (ve - vs > maxUri || !fastAddress(src, vs, ve, true))
-          checkAddressList(src, vs, ve, true, true, maxUri);
-        break;
       case HotHeader.Route:
       case HotHeader.RecordRoute:
-        if (ve - vs > maxUri || !fastAddress(src, vs, ve, true))
-          checkAddressList(src, vs, ve, true, false, maxUri);
-        break;
-      case HotHeader.Date:
-        checkDate(unfold(src.slice(vs, ve)));
+        // The URI length limit holds at parse time; a value that long is
+        // rare, so it alone pays for the scan that finds the URI in it.
+        if (ve - vs > maxUri) checkAddressList(src, vs, ve, true, true, maxUri);
         break;
       default:
         break;
@@ -333,10 +330,6 @@ function buildStartLine(
   if (sp2 - sp1 - 1 > limits.maxUriLength) {
     throw new SipParseError('URI_TOO_LONG', `Request-URI longer than ${limits.maxUriLength}`, 414);
   }
-  // Request-URI = SIP-URI / SIPS-URI / absoluteURI; ltgtruri (<…>) and
-  // RFC 5118 §4.2 (unbracketed IPv6) fail here with 400
-  if (!fastRequestUri(src, sp1 + 1, sp2))
-    scanUri(src, sp1 + 1, sp2, UriContext.Whole, limits.maxUriLength);
   const version = src.slice(sp2 + 1, lineEnd);
   checkVersion(version);
   return new SipRequest(
@@ -378,6 +371,26 @@ function parseCSeqAt(src: string, vs: number, ve: number): CSeq {
   while (m < ve && isTokenChar(src.charCodeAt(m))) m++;
   if (seq < 0 || m !== ve || ms === m || ms === i) return parseCSeqValue(src.slice(vs, ve));
   return { seq, method: src.slice(ms, m) };
+}
+
+/**
+ * Number of comma-separated values in src[vs, ve) (commas inside quoted
+ * strings do not count): the Via limit needs no grammar.
+ */
+function countListValues(src: string, vs: number, ve: number): number {
+  const comma = src.indexOf(',', vs);
+  if (comma < 0 || comma >= ve) return 1;
+  let n = 1;
+  let inQuote = false;
+  for (let i = vs; i < ve; i++) {
+    const c = src.charCodeAt(i);
+    if (inQuote) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inQuote = false;
+    } else if (c === 0x22) inQuote = true;
+    else if (c === 0x2c) n++;
+  }
+  return n;
 }
 
 /** A decimal in src[from, to) no larger than max, or -1. */

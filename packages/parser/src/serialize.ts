@@ -16,12 +16,21 @@ export function serializeMessage(msg: SipMessage): Buffer {
   ) {
     return source;
   }
-  const head = `${msg.startLine}\r\n${msg.headers.serialize()}\r\n`;
-  if (msg.body.length === 0) return Buffer.from(head, 'latin1');
-  const headLen = Buffer.byteLength(head, 'latin1');
-  const out = Buffer.allocUnsafe(headLen + msg.body.length);
-  out.write(head, 0, headLen, 'latin1');
-  msg.body.copy(out, headLen);
+  // One buffer of the exact size: the start line and the created lines are
+  // written as latin1, untouched runs of original header lines are copied from
+  // the source bytes (no string building, no re-encoding), then CRLF and body.
+  const startLine = msg.startLine;
+  const headers = msg.headers;
+  const body = msg.body;
+  const total = startLine.length + 2 + headers.serializedLength() + 2 + body.length;
+  const out = Buffer.allocUnsafe(total);
+  let at = out.write(startLine, 0, 'latin1');
+  out[at++] = 0x0d;
+  out[at++] = 0x0a;
+  at = headers.writeTo(out, at, source);
+  out[at++] = 0x0d;
+  out[at++] = 0x0a;
+  if (body.length > 0) body.copy(out, at);
   return out;
 }
 

@@ -3,6 +3,7 @@
  * request (RFC 3261 §8.2 for a UAS, §16.3 for a proxy). They are kept apart
  * from the parser so the stateless edge can choose which to pay for.
  */
+import { checkMessageSyntax } from './check.js';
 import { SipParseError } from './errors.js';
 import { HotHeader } from './header-names.js';
 import { parseContact, parseMediaType, readContentType } from './header-values.js';
@@ -92,6 +93,14 @@ export function validateRequest(
 ): ValidationFailure | null {
   const role = options.role ?? 'proxy';
   const h = req.headers;
+  const maxUriLength = options.maxUriLength ?? DEFAULT_LIMITS.maxUriLength;
+
+  // Grammar of the Request-URI and of the Via, From, To, Contact, Route,
+  // Record-Route and Date values, which parseMessage only locates (RFC 4475
+  // §3.1.2 / RFC 5118 §4 invalid messages → 400, an over-long URI → 414).
+  // First, as a grammar-checking parse would have been.
+  const syntax = syntaxFailure(req, maxUriLength);
+  if (syntax !== null) return fail(syntax.status ?? 400, syntax.code, syntax.reason);
 
   // §8.2.2 / RFC 4475 §3.1.2.16 (badvers): "The element should respond to the
   // request with a 505 Version Not Supported error."
@@ -104,7 +113,8 @@ export function validateRequest(
   if (callId.length === 0 || /\s/.test(callId)) return fail(400, 'BAD_CALL_ID', 'Bad Call-ID');
 
   try {
-    // the parser checked their grammar; parsing here catches edits made since
+    // the grammar was checked above; these are built now because every
+    // caller reads them next (and a second check of edited values is free)
     void req.from;
     void req.to;
     if (req.vias.length === 0) return fail(400, 'MISSING_HEADER', 'Missing Via header');
@@ -125,7 +135,7 @@ export function validateRequest(
 
   // §8.2.2.1: Request-URI scheme we do not understand → 416
   try {
-    const uri = parseUri(req.uri, options.maxUriLength ?? DEFAULT_LIMITS.maxUriLength);
+    const uri = parseUri(req.uri, maxUriLength);
     const schemes = options.schemes ?? DEFAULT_SCHEMES;
     if (!schemes.includes(uri.scheme))
       return fail(416, 'UNSUPPORTED_URI_SCHEME', 'Unsupported URI Scheme');
@@ -260,6 +270,8 @@ export function validateResponse(
   res: SipResponse,
   options: Pick<ValidateOptions, 'framing'> = {},
 ): DropReason | null {
+  const syntax = syntaxFailure(res, DEFAULT_LIMITS.maxUriLength);
+  if (syntax !== null) return { code: syntax.code, reason: syntax.reason };
   if (res.version.toUpperCase() !== 'SIP/2.0')
     return { code: 'VERSION_NOT_SUPPORTED', reason: `response version ${res.version}` };
   const missing = checkMandatory(res.headers);
@@ -281,6 +293,17 @@ export function validateResponse(
     throw err;
   }
   return null;
+}
+
+/** checkMessageSyntax's error, or null when the grammar holds. */
+function syntaxFailure(msg: SipRequest | SipResponse, maxUriLength: number): SipParseError | null {
+  try {
+    checkMessageSyntax(msg, maxUriLength);
+    return null;
+  } catch (err) {
+    if (err instanceof SipParseError) return err;
+    throw err;
+  }
 }
 
 /**

@@ -1,9 +1,12 @@
 /**
  * RFC 4475 (SIP torture tests) and RFC 5118 (IPv6 torture tests), one case
  * per message of test/fixtures/manifest.json: valid messages parse (and a
- * proxy's validateRequest lets them through), invalid-syntax ones make
- * parseMessage throw SipParseError with the RFC's status (undefined = drop a
- * response), invalid-semantic ones parse and validation names the status.
+ * proxy's validateRequest lets them through), invalid-syntax ones are
+ * rejected with the RFC's status (undefined = drop a response) by
+ * parseMessage or, for the grammar of the structured values the hot path only
+ * locates, by validateRequest (REJECTED_BY_VALIDATE says which); a strict
+ * parse (`{ strict: true }`) rejects all of them itself. Invalid-semantic ones
+ * parse and validation names the status.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -22,15 +25,16 @@ import {
   uriEquals,
   validateRequest,
   validateResponse,
+  type ParseOptions,
   type SipUri,
   type Uri,
   type ValidateOptions,
 } from '../src/index.js';
 import { fixture, FIXTURES, fixtureBytes, nameOf, type Fixture } from './fixtures.js';
 
-function parseError(bytes: Buffer): SipParseError {
+function parseError(bytes: Buffer, options?: ParseOptions): SipParseError {
   try {
-    parseMessage(bytes);
+    parseMessage(bytes, options);
   } catch (e) {
     if (e instanceof SipParseError) return e;
     throw e;
@@ -61,6 +65,24 @@ const ROLE_DEPENDENT: Record<string, { role: NonNullable<ValidateOptions['role']
     sdp01: { role: 'uas', why: 'endpoint cannot answer in any accepted type' },
   };
 
+/**
+ * Invalid-syntax messages whose fault is in the grammar of a value that
+ * parseMessage only locates (Request-URI, Via, From, To, Contact, Route,
+ * Record-Route, Date): the default parse accepts them and validateRequest,
+ * which a server calls before acting, answers the status. Every other
+ * invalid-syntax message (start line, framing, CSeq / Content-Length /
+ * Max-Forwards, a response's status code) is rejected by parseMessage itself.
+ */
+const REJECTED_BY_VALIDATE: Record<string, string> = {
+  badinv01: 'Via "192.0.2.15;;,;,,": empty parameters and list elements (BAD_VIA)',
+  quotbal: 'unbalanced quotes in the To display name (BAD_NAME_ADDR)',
+  ltgtruri: 'Request-URI enclosed in <> (BAD_URI)',
+  baddate: 'Date zone "EST" instead of GMT (BAD_HEADER_VALUE)',
+  regbadct: 'Contact addr-spec with URI headers, which need <> (BAD_URI)',
+  badaspec: 'LWS inside <> of the To URI (BAD_URI)',
+  'ipv6-bad': 'Request-URI IPv6 address without brackets (BAD_URI)',
+};
+
 describe('RFC 4475 / RFC 5118 fixtures', () => {
   it('has all 61 messages', () => {
     expect(FIXTURES).toHaveLength(61);
@@ -76,11 +98,22 @@ describe('RFC 4475 / RFC 5118 fixtures', () => {
 function check(f: Fixture, name: string): void {
   const bytes = fixtureBytes(f.file);
   if (f.expect === 'invalid-syntax') {
-    const err = parseError(bytes);
-    expect(err.status).toBe(f.status ?? undefined);
+    // a strict parse rejects every one of them at the door
+    expect(parseError(bytes, { strict: true }).status).toBe(f.status ?? undefined);
+    if (REJECTED_BY_VALIDATE[name] === undefined) {
+      // rejected by parseMessage (start line, framing, hot scalars)
+      expect(parseError(bytes).status).toBe(f.status ?? undefined);
+      return;
+    }
+    // rejected by validateRequest: the hot path only located the bad value
+    const located = parseMessage(bytes);
+    expect(located).toBeInstanceOf(SipRequest);
+    expect(validateRequest(located as SipRequest)?.status).toBe(f.status);
     return;
   }
   const msg = parseMessage(bytes);
+  // a strict parse accepts every message that is not invalid-syntax
+  expect(() => parseMessage(bytes, { strict: true })).not.toThrow();
   expect(msg.isRequest).toBe(f.kind === 'request');
   if (f.expect === 'valid') {
     if (msg instanceof SipRequest) expect(validateRequest(msg)).toBeNull();
@@ -309,18 +342,34 @@ describe('RFC 4475 §3.2–§3.4: structure of the valid ones', () => {
   it('baddn: rejected for its display names even with the missing empty line added', () => {
     // the archive's file lacks the blank line after "l: 0" (fixtures/README.md)
     const bytes = Buffer.concat([fixture('baddn'), Buffer.from('\r\n')]);
-    const err = parseError(bytes);
-    expect(err.status).toBe(400);
     // "Bell, Alexander <…>" reads as the addr-spec "Bell," which has no scheme
-    expect(err.code).toBe('BAD_URI');
+    expect(validateRequest(parseMessage(bytes) as SipRequest)).toMatchObject({
+      status: 400,
+      code: 'BAD_URI',
+    });
+    expect(parseError(bytes, { strict: true })).toMatchObject({ status: 400, code: 'BAD_URI' });
   });
 
-  it('the syntax failures name the offending element', () => {
-    const codes = Object.fromEntries(
-      ['badinv01', 'quotbal', 'ltgtruri', 'badaspec', 'regbadct', 'baddate', 'ncl', 'scalar02'].map(
-        (n) => [n, parseError(fixture(n)).code],
-      ),
+  it('the syntax failures name the offending element (parse, validate and strict parse agree)', () => {
+    const codeOf = (n: string): string => {
+      if (REJECTED_BY_VALIDATE[n] === undefined) return parseError(fixture(n)).code;
+      return validateRequest(parseMessage(fixture(n)) as SipRequest)?.code ?? 'accepted';
+    };
+    const names = [
+      'badinv01',
+      'quotbal',
+      'ltgtruri',
+      'badaspec',
+      'regbadct',
+      'baddate',
+      'ncl',
+      'scalar02',
+    ];
+    const codes = Object.fromEntries(names.map((n) => [n, codeOf(n)]));
+    const strictCodes = Object.fromEntries(
+      names.map((n) => [n, parseError(fixture(n), { strict: true }).code]),
     );
+    expect(strictCodes).toEqual(codes);
     expect(codes).toEqual({
       badinv01: 'BAD_VIA',
       quotbal: 'BAD_NAME_ADDR',

@@ -10,6 +10,7 @@ import {
   SipRequest,
   SipResponse,
   validateRequest,
+  validateResponse,
 } from '../src/index.js';
 import { INVITE, OK_WITH_RR, REGISTER, RINGING } from './messages.js';
 
@@ -100,6 +101,56 @@ describe('parseMessage', () => {
     } catch (e) {
       expect((e as SipParseError).status).toBeUndefined();
     }
+  });
+
+  it('locates structured values without checking them; validation or a strict parse does', () => {
+    // From with unbalanced quotes, Route with LWS inside <>: the hot path only locates them
+    const badFrom = INVITE.replace('From: Alice <', 'From: "Alice <');
+    const req = parseMessage(b(badFrom)) as SipRequest;
+    expect(req.callId).toBe('a84b4c76e66710@pc33.atlanta.example.com');
+    expect(validateRequest(req)).toMatchObject({ status: 400, code: 'BAD_NAME_ADDR' });
+    expect(catchErr(() => parseMessage(b(badFrom), { strict: true }))).toMatchObject({
+      status: 400,
+      code: 'BAD_NAME_ADDR',
+    });
+    const badRuri = INVITE.replace('INVITE sip:bob@', 'INVITE <sip:bob@');
+    expect(validateRequest(parseMessage(b(badRuri)) as SipRequest)?.code).toBe('BAD_URI');
+    expect(catchErr(() => parseMessage(b(badRuri), { strict: true })).code).toBe('BAD_URI');
+    // a response with a bad Record-Route: validateResponse says drop, strict parse drops
+    const badRes = OK_WITH_RR.replace('Record-Route: <sip:', 'Record-Route: < sip:');
+    const res = parseMessage(b(badRes)) as SipResponse;
+    expect(validateResponse(res)?.code).toBe('BAD_URI');
+    expect(catchErr(() => parseMessage(b(badRes), { strict: true })).status).toBeUndefined();
+    // an edited value is checked as it is now
+    const ok = parseMessage(b(INVITE)) as SipRequest;
+    ok.headers.set('To', '"Bob <sip:bob@biloxi.example.com>');
+    expect(validateRequest(ok)?.code).toBe('BAD_NAME_ADDR');
+  });
+
+  it('checks the top Via when topViaRaw first reads it (400, or drop for a response)', () => {
+    const req = parseMessage(b(INVITE.replace(/^Via: .*$/m, 'Via: garbage'))) as SipRequest;
+    expect(catchErr(() => req.topViaRaw)).toMatchObject({ status: 400, code: 'BAD_VIA' });
+    const res = parseMessage(
+      b(RINGING.replace(/^Via: .*$/m, 'Via: SIP/2.0/UDP ;;')),
+    ) as SipResponse;
+    expect(catchErr(() => res.topViaRaw)).toMatchObject({ status: undefined, code: 'BAD_VIA' });
+    // only the top value is the hot path's business; the rest is validation's
+    const second = parseMessage(
+      b(RINGING.replace(/^(Via: .*\r\n)Via: .*$/m, '$1Via: bad')),
+    ) as SipResponse;
+    expect(second.topViaRaw).toMatch(/^SIP\/2\.0\/UDP edge\.strata\.example/);
+    expect(validateResponse(second)?.code).toBe('BAD_VIA');
+    // the Via limit still holds at parse time, counting values
+    const many = `Via: ${Array.from({ length: 65 }, () => 'SIP/2.0/UDP h;x="a,b"').join(', ')}\r\n`;
+    expect(
+      catchErr(() => parseMessage(b(INVITE.replace('Max-Forwards', `${many}Max-Forwards`)))).code,
+    ).toBe('TOO_MANY_VIA');
+    const quoted = `Via: SIP/2.0/UDP h;x="a,b,c,d,e,f"\r\n`;
+    expect(() =>
+      parseMessage(b(INVITE.replace('Max-Forwards', `${quoted}Max-Forwards`)), {
+        limits: { maxVia: 2 },
+      }),
+    ).not.toThrow();
   });
 
   it('parses another SIP version; validateRequest answers 505 (RFC 4475 §3.1.2.16)', () => {
