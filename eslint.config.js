@@ -9,6 +9,8 @@ import tseslint from 'typescript-eslint';
  */
 const layers = [
   { files: ['packages/config/**'], forbid: ['parser', 'transport', 'transaction', 'dialog', 'edge', 'core'] },
+  // operations helpers (metrics, HEP, admin HTTP): a leaf beside the stack, only the parser's types
+  { files: ['packages/ops/**'], forbid: ['transport', 'transaction', 'dialog', 'edge', 'core'] },
   { files: ['packages/parser/**'], forbid: ['transport', 'transaction', 'dialog', 'edge', 'core'] },
   { files: ['packages/transport/**'], forbid: ['transaction', 'dialog', 'edge', 'core'] },
   { files: ['packages/transaction/**'], forbid: ['dialog', 'edge', 'core'] },
