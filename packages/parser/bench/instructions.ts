@@ -68,6 +68,8 @@ if (args[0] === '--child') {
     const lo = instructions(task, LOW);
     const hi = instructions(task, HIGH);
     const per = (hi - lo) / (HIGH - LOW);
-    process.stdout.write(`${task.padEnd(8)} ${Math.round(per).toLocaleString('en-US')} instructions/msg\n`);
+    process.stdout.write(
+      `${task.padEnd(8)} ${Math.round(per).toLocaleString('en-US')} instructions/msg\n`,
+    );
   }
 }

@@ -31,6 +31,11 @@ export function hot(buf: Buffer): void {
   sink.n += m.callId.length + m.cseq.seq + (m.topViaRaw?.length ?? 0) + (m.maxForwards ?? 0);
 }
 
+/** parseMessage alone (for the breakdown of (a): hot minus this is the accessors). */
+export function parseOnly(buf: Buffer): void {
+  sink.n += parseMessage(buf).headers.originalCount;
+}
+
 /** (b) Everything: every structured header and the whole header list. */
 export function full(buf: Buffer): void {
   const m: SipMessage = parseMessage(buf);
@@ -68,5 +73,12 @@ export function peerForward(buf: Buffer): void {
   sink.n += sip.stringify(m).length;
 }
 
-export const TASKS = { hot, full, forward, peer: peerParse, peerForward } as const;
+export const TASKS = {
+  hot,
+  full,
+  forward,
+  parse: parseOnly,
+  peer: peerParse,
+  peerForward,
+} as const;
 export type TaskName = keyof typeof TASKS;

@@ -62,11 +62,19 @@ export function normalizeHeaderName(name: string): string {
 
 /** The spelling we use when we write a header ("record-route" → "Record-Route"). */
 export function canonicalHeaderName(name: string): string {
+  // every Via push asks for "Via": remember the answers (names come from code,
+  // not from the wire, so the set is small; the cap keeps it bounded anyway)
+  const known = CANONICAL_CACHE.get(name);
+  if (known !== undefined) return known;
   const lower = normalizeHeaderName(name);
-  const special = CANONICAL[lower];
-  if (special !== undefined) return special;
-  return lower.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+  const canonical =
+    CANONICAL[lower] ??
+    lower.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+  if (CANONICAL_CACHE.size < 256) CANONICAL_CACHE.set(name, canonical);
+  return canonical;
 }
+
+const CANONICAL_CACHE = new Map<string, string>();
 
 const HOT_BY_NAME: Readonly<Record<string, HotHeader>> = {
   via: HotHeader.Via,

@@ -32,6 +32,9 @@ export function readContacts(headers: SipHeaders): ContactValue[] | '*' {
   return values.map(parseContact);
 }
 
+/** qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ) (RFC 3261 §25.1) */
+const Q_VALUE = /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/;
+
 export function parseContact(value: string): ContactValue {
   if (value.trim() === '*')
     throw new SipParseError('BAD_NAME_ADDR', '"*" mixed with other Contact values');
@@ -46,11 +49,11 @@ export function parseContact(value: string): ContactValue {
   }
   let q: number | null = null;
   if (qText !== undefined && qText !== null) {
-    if (!/^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(qText))
-      throw new SipParseError('BAD_PARAM', `bad q value "${qText}"`);
+    if (!Q_VALUE.test(qText)) throw new SipParseError('BAD_PARAM', `bad q value "${qText}"`);
     q = Number(qText);
   }
-  return { ...na, expires, q };
+  // a literal, not a spread: every ContactValue has the same shape
+  return { displayName: na.displayName, uri: na.uri, params: na.params, expires, q };
 }
 
 // ---- Route-like lists: Route, Record-Route, Path, Service-Route ----------------

@@ -427,12 +427,22 @@ export class SipHeaders {
    * (folding, spacing, compact names, LF-only line ends if that is what came).
    */
   serialize(): string {
+    let out = this.serializeHead(this.originalCount);
+    if (this.tail !== null) for (const h of this.tail) out += h.raw + '\r\n';
+    return out;
+  }
+
+  /**
+   * The lines before original line `limit`, as serialize() writes them: the
+   * pushed lines, then originals [0, limit) with their edits.
+   */
+  serializeHead(limit: number): string {
     let out = '';
     if (this.prefix !== null) for (const h of this.prefix) out += h.raw + '\r\n';
     const ov = this.overrides;
     let runStart = -1;
     let runEnd = -1;
-    for (let i = 0; i < this.originalCount; i++) {
+    for (let i = 0; i < limit; i++) {
       const o = ov === null ? undefined : ov[i];
       if (o === undefined) {
         if (runStart < 0) runStart = i;
@@ -446,8 +456,32 @@ export class SipHeaders {
       if (o !== null) out += o.raw + '\r\n';
     }
     if (runStart >= 0) out += this.originalRun(runStart, runEnd);
-    if (this.tail !== null) for (const h of this.tail) out += h.raw + '\r\n';
     return out;
+  }
+
+  /**
+   * First original line of the untouched suffix: lines [i, originalCount)
+   * are unedited and nothing was appended after them, so they can be copied
+   * with whatever follows them in the source. -1 when there is none.
+   */
+  untouchedSuffix(): number {
+    const n = this.originalCount;
+    if (n === 0 || (this.tail !== null && this.tail.length > 0)) return -1;
+    const ov = this.overrides;
+    if (ov === null) return 0;
+    let i = n;
+    while (i > 0 && ov[i - 1] === undefined) i--;
+    return i === n ? -1 : i;
+  }
+
+  /** Offset in the header text where original line i starts. */
+  originalStart(i: number): number {
+    return this.runStart(i);
+  }
+
+  /** Offset just after the line end of the last original line (0 when there is none). */
+  originalEnd(): number {
+    return this.originalCount === 0 ? 0 : this.runEnd(this.originalCount - 1);
   }
 
   /**

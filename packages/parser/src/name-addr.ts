@@ -15,7 +15,7 @@ import {
 import { DEFAULT_LIMITS } from './limits.js';
 import { checkAddressList, isLwsChar } from './syntax.js';
 import { fastAddress } from './syntax-fast.js';
-import { parseUri, serializeUri, type Uri } from './uri.js';
+import { parseCheckedUri, serializeUri, type Uri } from './uri.js';
 
 export interface NameAddr {
   /** display name without quotes, or null */
@@ -51,14 +51,15 @@ export function parseNameAddr(
   }
   if (lt >= 0) {
     const gt = s.indexOf('>', lt + 1);
-    const uri = parseUri(s.slice(lt + 1, gt), maxUriLength);
+    // the check above covered the URI (and its length)
+    const uri = parseCheckedUri(s.slice(lt + 1, gt));
     const params = parseParams(s, gt + 1, 'BAD_NAME_ADDR');
     return { displayName, uri, params };
   }
   // addr-spec: the URI cannot carry ';' params here, they belong to the header (§20.10)
   let end = 0;
   while (end < n && s.charCodeAt(end) !== 0x3b && !isLwsChar(s.charCodeAt(end))) end++;
-  const uri = parseUri(s.slice(0, end), maxUriLength);
+  const uri = parseCheckedUri(s.slice(0, end));
   const params = parseParams(s, end, 'BAD_NAME_ADDR');
   return { displayName: null, uri, params };
 }

@@ -42,7 +42,6 @@ const CR = 0x0d;
 const LF = 0x0a;
 const SP = 0x20;
 const HT = 0x09;
-const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 
 export function parseMessage(bytes: Uint8Array, options?: ParseOptions): SipMessage {
   const buf = Buffer.isBuffer(bytes)
@@ -88,40 +87,29 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
       413,
     );
   }
-  let headerEnd: number;
-  let bodyStart: number;
-  const crlf2 = buf.indexOf(CRLFCRLF, start);
-  if (crlf2 >= 0) {
-    // an earlier LF-only empty line is found by the line loop below
-    headerEnd = crlf2 + 2;
-    bodyStart = crlf2 + 4;
-  } else {
-    const found = findHeaderEnd(buf, start);
-    if (found.headerEnd < 0)
-      throw new SipParseError('NO_HEADER_END', 'no empty line after the headers');
-    headerEnd = found.headerEnd;
-    bodyStart = found.bodyStart;
-  }
-  const src = buf.toString('latin1', start, headerEnd);
+  // The whole datagram as latin1 text (offsets equal byte offsets): the line
+  // loop finds the empty line itself, so no separate search for CRLFCRLF.
+  const src = buf.toString('latin1', start);
   let n = src.length;
+  let bodyStart = -1;
 
   // ---- start line ----
-  let eol = src.indexOf('\n');
-  if (eol < 0) eol = n;
+  const eol = src.indexOf('\n');
+  if (eol < 0) throw noHeaderEnd();
   const lineEnd = eol > 0 && src.charCodeAt(eol - 1) === CR ? eol - 1 : eol;
 
   // ---- header lines: one pass, offsets only ----
-  const offs: number[] = [];
-  let headerCount = 0;
+  const offs = SCRATCH;
+  let k = 0; // slots written
   let p = eol + 1;
   let cur = -1; // slot base of the header being read (for continuations)
   while (p < n) {
-    let e = src.indexOf('\n', p);
-    if (e < 0) e = n;
+    const e = src.indexOf('\n', p);
+    // a last line without LF: there is no empty line after the headers
+    if (e < 0) throw noHeaderEnd();
     let le = e > p && src.charCodeAt(e - 1) === CR ? e - 1 : e;
     if (le === p) {
-      // an empty line before the CRLFCRLF we found: LF-only line ends, the
-      // header section ends here and the body follows this line
+      // the empty line (CRLF or, leniently, LF): the body follows it
       bodyStart = start + e + 1;
       n = p;
       break;
@@ -129,10 +117,15 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
     const c0 = src.charCodeAt(p);
     if (c0 === SP || c0 === HT) {
       // RFC 3261 §7.3.1: a line starting with whitespace continues the previous header
-      if (cur < 0) throw new SipParseError('BAD_HEADER', 'continuation line before any header');
+      if (cur < 0)
+        throw lineError(
+          src,
+          new SipParseError('BAD_HEADER', 'continuation line before any header'),
+        );
       while (le > p && isWs(src.charCodeAt(le - 1))) le--;
       if (le > p) offs[cur + 4] = le;
-      if (offs[cur + 4]! - offs[cur + 1]! > limits.maxHeaderLineLength) throw headerTooLong(limits);
+      if (offs[cur + 4]! - offs[cur + 1]! > limits.maxHeaderLineLength)
+        throw lineError(src, headerTooLong(limits));
       p = e + 1;
       continue;
     }
@@ -142,20 +135,32 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
     let colon = ne;
     while (colon < le && isWs(src.charCodeAt(colon))) colon++;
     if (ne === p || colon >= le || src.charCodeAt(colon) !== 0x3a) {
-      throw new SipParseError('BAD_HEADER', `bad header line "${clip(src.slice(p, le))}"`);
+      throw lineError(
+        src,
+        new SipParseError('BAD_HEADER', `bad header line "${clip(src.slice(p, le))}"`),
+      );
     }
     let vs = colon + 1;
     while (vs < le && isWs(src.charCodeAt(vs))) vs++;
     let ve = le;
     while (ve > vs && isWs(src.charCodeAt(ve - 1))) ve--;
-    if (le - p > limits.maxHeaderLineLength) throw headerTooLong(limits);
-    if (++headerCount > limits.maxHeaders) {
-      throw new SipParseError('TOO_MANY_HEADERS', `more than ${limits.maxHeaders} headers`);
+    if (le - p > limits.maxHeaderLineLength) throw lineError(src, headerTooLong(limits));
+    if (k >= limits.maxHeaders * HEADER_SLOTS) {
+      throw lineError(
+        src,
+        new SipParseError('TOO_MANY_HEADERS', `more than ${limits.maxHeaders} headers`),
+      );
     }
-    cur = offs.length;
-    offs.push(classifyHeaderName(src, p, ne), p, ne, vs, ve);
+    cur = k;
+    offs[k] = classifyHeaderName(src, p, ne);
+    offs[k + 1] = p;
+    offs[k + 2] = ne;
+    offs[k + 3] = vs;
+    offs[k + 4] = ve;
+    k += HEADER_SLOTS;
     p = e + 1;
   }
+  if (bodyStart < 0) throw noHeaderEnd();
 
   // ---- hot values, read after the loop so folded continuations are included ----
   let viaCount = 0;
@@ -165,7 +170,7 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
   let contentLength: number | null = null;
   let conflictingLength = false;
   const maxUri = limits.maxUriLength;
-  for (let b = 0; b < offs.length; b += HEADER_SLOTS) {
+  for (let b = 0; b < k; b += HEADER_SLOTS) {
     const hot = offs[b] as HotHeader;
     if (hot === HotHeader.Other) continue;
     const vs = offs[b + 3]!;
@@ -240,7 +245,7 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
       );
     body = buf.subarray(bodyStart);
   } else if (contentLength <= available) {
-    body = buf.subarray(bodyStart, bodyStart + contentLength);
+    body = contentLength === 0 ? EMPTY_BODY : buf.subarray(bodyStart, bodyStart + contentLength);
   } else {
     body = buf.subarray(bodyStart);
     truncatedBy = contentLength - available;
@@ -252,12 +257,37 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
     maxForwards,
     contentLength,
   };
-  const headers = new SipHeaders(src, offs);
-  const source = buf.subarray(start, bodyStart + body.length);
+  const headers = new SipHeaders(src, offs.slice(0, k));
+  // the common datagram is exactly one message: its buffer is the source
+  const end = bodyStart + body.length;
+  const source = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
   const msg = buildStartLine(src, lineEnd, headers, body, source, eol + 1, hotFields, limits);
   msg.truncatedBy = truncatedBy;
   msg.conflictingContentLength = conflictingLength;
   return msg;
+}
+
+/**
+ * Header slots of the message being parsed (parseMessage is synchronous and
+ * not re-entered): written in place while scanning, then copied once into an
+ * array of the exact size for the message, instead of growing one per message.
+ */
+const SCRATCH: number[] = [];
+
+/** The body of every message without one (zero bytes: nothing to share). */
+const EMPTY_BODY = Buffer.alloc(0);
+
+function noHeaderEnd(): SipParseError {
+  return new SipParseError('NO_HEADER_END', 'no empty line after the headers');
+}
+
+/**
+ * A bad header line is reported as such only when an empty line ends the
+ * header section somewhere; without one the message is NO_HEADER_END, as
+ * when the end of the headers was searched for first.
+ */
+function lineError(src: string, err: SipParseError): SipParseError {
+  return src.indexOf('\n\r\n') >= 0 || src.indexOf('\n\n') >= 0 ? err : noHeaderEnd();
 }
 
 function headerTooLong(limits: ParserLimits): SipParseError {
@@ -292,7 +322,7 @@ function buildStartLine(
     const sp2 = line.indexOf(' ', sp1 + 1);
     const codeText = sp2 < 0 ? line.slice(sp1 + 1) : line.slice(sp1 + 1, sp2);
     // Status-Code = 3DIGIT; RFC 4475 §3.1.2.19 (bigcode): anything else is dropped
-    if (!/^[1-6][0-9][0-9]$/.test(codeText)) {
+    if (!isStatusCode(codeText)) {
       throw new SipParseError('BAD_STATUS_CODE', `bad status code "${clip(codeText)}"`, null);
     }
     // Reason-Phrase = *(reserved / unreserved / escaped / UTF8-NONASCII / UTF8-CONT / SP / HTAB)
@@ -342,6 +372,15 @@ function buildStartLine(
     hot,
     version,
   );
+}
+
+/** Status-Code = 3DIGIT, first digit 1-6. */
+function isStatusCode(text: string): boolean {
+  if (text.length !== 3) return false;
+  const c0 = text.charCodeAt(0);
+  const c1 = text.charCodeAt(1);
+  const c2 = text.charCodeAt(2);
+  return c0 >= 0x31 && c0 <= 0x36 && c1 >= 0x30 && c1 <= 0x39 && c2 >= 0x30 && c2 <= 0x39;
 }
 
 /**

@@ -16,12 +16,36 @@ export function serializeMessage(msg: SipMessage): Buffer {
   ) {
     return source;
   }
+  const headers = msg.headers;
+  const body = msg.body;
+  if (source !== null && isOriginalBody(msg, source)) {
+    // The proxy's forward (pushed Via / Record-Route, a popped top value):
+    // the header lines from some original line to the last are untouched and
+    // are followed in the source by CRLF and the original body. Write the
+    // start line and the lines before them as one latin1 string, then copy
+    // the rest of the source in one go.
+    const suffix = headers.untouchedSuffix();
+    if (suffix >= 0) {
+      const blank = headers.originalEnd();
+      if (
+        source[blank] === 0x0d &&
+        source[blank + 1] === 0x0a &&
+        blank + 2 + body.length === source.length
+      ) {
+        const from = headers.originalStart(suffix);
+        const head = `${msg.startLine}\r\n${headers.serializeHead(suffix)}`;
+        const rest = source.length - from;
+        const out = Buffer.allocUnsafe(head.length + rest);
+        out.write(head, 0, 'latin1');
+        out.set(new Uint8Array(source.buffer, source.byteOffset + from, rest), head.length);
+        return out;
+      }
+    }
+  }
   // One buffer of the exact size: the start line and the created lines are
   // written as latin1, untouched runs of original header lines are copied from
   // the source bytes (no string building, no re-encoding), then CRLF and body.
   const startLine = msg.startLine;
-  const headers = msg.headers;
-  const body = msg.body;
   const total = startLine.length + 2 + headers.serializedLength() + 2 + body.length;
   const out = Buffer.allocUnsafe(total);
   let at = out.write(startLine, 0, 'latin1');

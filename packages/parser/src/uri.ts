@@ -53,6 +53,15 @@ export function isTelUri(uri: Uri): uri is TelUri {
 export function parseUri(text: string, maxLength: number = DEFAULT_LIMITS.maxUriLength): Uri {
   if (text.length > maxLength || !fastRequestUri(text, 0, text.length))
     scanUri(text, 0, text.length, UriContext.Whole, maxLength);
+  return parseCheckedUri(text);
+}
+
+/**
+ * Cut a URI whose grammar a caller has already checked (parseNameAddr checks
+ * the whole name-addr, URI included) into its pieces. Not exported from the
+ * package: unchecked text would give garbage pieces.
+ */
+export function parseCheckedUri(text: string): Uri {
   const colon = text.indexOf(':');
   const scheme = text.slice(0, colon).toLowerCase();
   const rest = text.slice(colon + 1);
