@@ -3,6 +3,7 @@
  * hunt groups and the route table (ARCHITECTURE.md §4: a mode per route).
  */
 import { listenerSchema, loadConfig, logLevelSchema, type LoadOptions } from '@strata/config';
+import { opsConfigSchema } from '@strata/ops';
 import { z } from 'zod';
 
 const sipUri = z.string().regex(/^sips?:\S+$/, 'a SIP URI, e.g. sip:10.0.0.5:5080');
@@ -185,7 +186,14 @@ export const coreConfigSchema = z.object({
       peers: z.array(z.string()).default([]),
     })
     .default({}),
-  /** HTTP status endpoint: /health, /ready, /stats (loopback; port 0 = any free port) */
+  /** graceful drain (SIGTERM, POST /admin/drain): wait for the last dialog at most this long, then exit 0 */
+  drain: z
+    .object({
+      deadlineSeconds: z.number().int().min(0).default(60),
+    })
+    .default({}),
+  ...opsConfigSchema,
+  /** HTTP status endpoint: /health, /ready, /stats, /metrics, /admin/ (loopback; port 0 = any free port) */
   status: z
     .object({
       enabled: z.boolean().default(true),

@@ -39,6 +39,13 @@ export interface LocalAddress {
 /** Headers createResponse writes itself; the rest of a registrar answer is carried over. */
 const COPIED = new Set(['via', 'from', 'to', 'call-id', 'cseq', 'content-length']);
 
+const DRAINING: RouteDecision = {
+  action: 'reply',
+  status: 503,
+  reason: 'Service Unavailable',
+  headers: [['Retry-After', '30']],
+};
+
 export class CoreNode {
   readonly layer: TransactionLayer;
   readonly proxy: StatefulProxy;
@@ -70,6 +77,8 @@ export class CoreNode {
   };
   private readonly domains: Set<string>;
   private readonly log: Logger;
+  /** graceful drain (#9): probes and new INVITEs get 503, in-dialog requests are served */
+  draining = false;
 
   constructor(
     private config: CoreConfig,
@@ -174,13 +183,14 @@ export class CoreNode {
     this.natKeepalive.start();
   }
 
-  async stop(): Promise<void> {
+  /** `releaseLeases`: hand this node's dialogs to the cluster at once (drain deadline). */
+  async stop(options: { releaseLeases?: boolean } = {}): Promise<void> {
     this.mediaProber.stop();
     this.natKeepalive.stop();
     for (const t of this.retries) clearTimeout(t);
     this.retries.clear();
     this.layer.close();
-    await this.dialogs.close();
+    await this.dialogs.close(options);
     await this.stores.close();
   }
 
@@ -250,6 +260,8 @@ export class CoreNode {
       return replyFrom(outcome.response);
     }
     if (req.method === 'OPTIONS' && this.isAddressedToUs(req)) {
+      // draining: the edges' probes count 503 as a miss, so no new Call-IDs come here
+      if (this.draining) return DRAINING;
       // probes from the edges and the media servers' own checks
       return {
         action: 'reply',
@@ -263,6 +275,7 @@ export class CoreNode {
         ],
       };
     }
+    if (this.draining && req.method === 'INVITE' && req.toTag === null) return DRAINING;
     // Dialog-stateful routes (ARCHITECTURE.md §4): the tracker sees the request first.
     let verdict: RequestVerdict | null = null;
     if (req.toTag !== null) {
