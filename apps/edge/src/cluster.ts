@@ -12,6 +12,7 @@
  * lists them and their sum.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { createRootLogger, type ListenerConfig, type Logger } from '@strata/config';
 import { SipTransport, type BoundListener } from '@strata/transport';
 import type { EdgeConfig } from './config.js';
@@ -21,12 +22,26 @@ import { CoreRing } from './ring.js';
 import { ringState, totals, type EdgeStatsDocument, type WorkerCounters } from './snapshot.js';
 import { startStatusServer, type StatusServer } from './status-server.js';
 import { transportListeners } from './transport-config.js';
+import { edgeAdminRoutes } from './ops/admin.js';
+import { DrainingCores } from './ops/draining-cores.js';
+import { EdgeDrain } from './ops/drain.js';
+import { registerForwarderMetrics, registerRingMetrics } from './ops/edge-metrics.js';
+import { drainStaleMs, metricsRegistry, opsHandler, startHep, wireTap } from './ops/setup.js';
+
+type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
 /** primary → worker */
-type ToWorker = { t: 'ring'; up: Record<string, boolean> } | { t: 'stats?'; id: number };
+type ToWorker =
+  | { t: 'ring'; up: Record<string, boolean> }
+  | { t: 'stats?'; id: number }
+  | { t: 'metrics?'; id: number }
+  | { t: 'draining'; cores: string[] }
+  | { t: 'reject-new' };
 /** worker → primary */
 type ToPrimary =
-  { t: 'started'; listeners: BoundListener[] } | { t: 'stats'; id: number; body: WorkerCounters };
+  | { t: 'started'; listeners: BoundListener[] }
+  | { t: 'stats'; id: number; body: WorkerCounters }
+  | { t: 'metrics'; id: number; body: MetricsJson };
 
 const STATS_TIMEOUT_MS = 1_000;
 const START_TIMEOUT_MS = 15_000;
@@ -70,14 +85,24 @@ export async function runPrimary(config: EdgeConfig): Promise<void> {
       for (const w of liveWorkers()) sendTo(w, m);
     },
   );
-  probeTransport.onMessage((msg) => {
-    if (!msg.isRequest) prober.handleResponse(msg);
+  const drainingCores = new DrainingCores(ring.allNodes(), drainStaleMs(config), (ids) => {
+    const m: ToWorker = { t: 'draining', cores: [...ids] };
+    for (const w of liveWorkers()) sendTo(w, m);
   });
+  probeTransport.onMessage((msg) => {
+    if (msg.isRequest) return;
+    prober.handleResponse(msg);
+    drainingCores.observe(msg);
+  });
+  const refresh = setInterval(() => drainingCores.refresh(), config.health.intervalMs);
+  refresh.unref();
+  let rejectingNew = false;
 
   // ---- workers ---------------------------------------------------------------
   let stopping = false;
   let statsSeq = 0;
   const statsWaits = new Map<number, (c: WorkerCounters) => void>();
+  const metricsWaits = new Map<number, (m: MetricsJson) => void>();
   const restarts: number[] = [];
   let firstListeners: BoundListener[] | null = null;
   let startedCount = 0;
@@ -90,9 +115,13 @@ export async function runPrimary(config: EdgeConfig): Promise<void> {
       if (m.t === 'started') {
         firstListeners ??= m.listeners;
         sendTo(w, ringMessage());
+        sendTo(w, { t: 'draining', cores: [...drainingCores.ids] });
+        if (rejectingNew) sendTo(w, { t: 'reject-new' });
         if (++startedCount === config.workers) onAllStarted?.();
       } else if (m.t === 'stats') {
         statsWaits.get(m.id)?.(m.body);
+      } else if (m.t === 'metrics') {
+        metricsWaits.get(m.id)?.(m.body);
       }
     });
     w.on('exit', (code, signal) => {
@@ -157,13 +186,56 @@ export async function runPrimary(config: EdgeConfig): Promise<void> {
       for (const w of workers) sendTo(w, { t: 'stats?', id });
     });
   };
+  /** every worker's registry as JSON (1 s timeout: a stuck worker is left out) */
+  const gatherMetrics = (): Promise<MetricsJson[]> => {
+    const workers = liveWorkers().filter((w) => w.isConnected());
+    if (workers.length === 0) return Promise.resolve([]);
+    const id = ++statsSeq;
+    const got: MetricsJson[] = [];
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        metricsWaits.delete(id);
+        resolve(got);
+      };
+      const timer = setTimeout(done, STATS_TIMEOUT_MS);
+      metricsWaits.set(id, (m) => {
+        got.push(m);
+        if (got.length === workers.length) done();
+      });
+      for (const w of workers) sendTo(w, { t: 'metrics?', id });
+    });
+  };
+
+  const drain = new EdgeDrain(
+    config.drain.graceSeconds * 1000,
+    config.drain.lingerSeconds * 1000,
+    {
+      rejectNew: () => {
+        rejectingNew = true;
+        for (const w of liveWorkers()) sendTo(w, { t: 'reject-new' });
+      },
+      finish: () => stop('drained'),
+    },
+    logger,
+  );
+  const ready = (): boolean => !drain.draining && ring.upCount() > 0;
+  // the primary's registry: ring and probe state, its own process metrics; /metrics adds
+  // the workers' registries (counters summed, process gauges summed per prom-client's
+  // aggregators) — one node, one set of series
+  const registry = metricsRegistry(config);
+  if (registry !== null)
+    registerRingMetrics(registry, ring, prober, () => drainingCores.ids, {
+      draining: () => drain.draining,
+      ready,
+    });
 
   let status: StatusServer | null = null;
   if (config.status.enabled) {
     status = await startStatusServer(
       config.status,
       {
-        ready: () => ring.upCount() > 0,
+        ready,
         stats: async () => {
           const workers = await gather();
           const doc: EdgeStatsDocument = {
@@ -171,7 +243,7 @@ export async function runPrimary(config: EdgeConfig): Promise<void> {
             mode: 'cluster',
             pid: process.pid,
             uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-            ready: ring.upCount() > 0,
+            ready: ready(),
             ring: ringState(ring, prober),
             workers,
             total: totals(workers),
@@ -180,6 +252,18 @@ export async function runPrimary(config: EdgeConfig): Promise<void> {
         },
       },
       logger,
+      opsHandler(
+        config,
+        registry !== null
+          ? async () => {
+              const own = await registry.getMetricsAsJSON();
+              const all = AggregatorRegistry.aggregate([own, ...(await gatherMetrics())]);
+              return { contentType: registry.contentType, body: await all.metrics() };
+            }
+          : null,
+        edgeAdminRoutes({ ring, prober, drainingCores: () => drainingCores.ids, drain }),
+        logger,
+      ),
     );
   }
   logger.info(
@@ -197,6 +281,8 @@ export async function runPrimary(config: EdgeConfig): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
+    drain.stop();
+    clearInterval(refresh);
     prober.stop();
     const exits = liveWorkers().map(
       (w) =>
@@ -211,7 +297,10 @@ export async function runPrimary(config: EdgeConfig): Promise<void> {
       .then(() => Promise.all([probeTransport.stop(), status?.close()]))
       .then(() => process.exit(code));
   }
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGTERM', () => {
+    if (drain.draining) stop('SIGTERM (second)');
+    else drain.start('SIGTERM');
+  });
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
@@ -227,12 +316,24 @@ export async function runWorker(config: EdgeConfig): Promise<void> {
   const locals = transport
     .listeners()
     .map((l) => ({ transport: l.transport, host: l.advertisedHost, port: l.advertisedPort }));
-  const edge = new EdgeNode(config, transport, logger, locals);
+  const registry = metricsRegistry(config);
+  const hep = await startHep(config, logger);
+  const tap = wireTap(transport, registry, hep); // subscribes before the forwarder
+  const edge = new EdgeNode(config, tap?.wrap() ?? transport, logger, locals);
+  if (registry !== null) registerForwarderMetrics(registry, edge, transport);
   edge.start({ probe: false });
 
   process.on('message', (m: ToWorker) => {
     if (m.t === 'ring') {
       for (const [id, up] of Object.entries(m.up)) edge.ring.setUp(id, up);
+    } else if (m.t === 'draining') {
+      edge.forwarder.drainingCores = new Set(m.cores);
+    } else if (m.t === 'reject-new') {
+      edge.forwarder.rejectNew = true;
+    } else if (m.t === 'metrics?') {
+      void (registry?.getMetricsAsJSON() ?? Promise.resolve([])).then((body) =>
+        process.send?.({ t: 'metrics', id: m.id, body } satisfies ToPrimary),
+      );
     } else if (m.t === 'stats?') {
       const body: WorkerCounters = {
         pid: process.pid,
@@ -251,7 +352,7 @@ export async function runWorker(config: EdgeConfig): Promise<void> {
     stopping = true;
     logger.debug({ why }, 'worker stopping');
     edge.stop();
-    void transport.stop().then(() => process.exit(0));
+    void Promise.all([transport.stop(), hep?.close()]).then(() => process.exit(0));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

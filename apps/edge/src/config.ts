@@ -3,6 +3,7 @@
  * shared with the core: see @strata/config.
  */
 import { listenerSchema, loadConfig, logLevelSchema, type LoadOptions } from '@strata/config';
+import { opsConfigSchema } from '@strata/ops';
 import { z } from 'zod';
 
 const core = z.object({
@@ -105,7 +106,19 @@ export const edgeConfigSchema = z.object({
     .default({}),
   /** worker processes sharing the listening ports (node:cluster); 1 = a single process */
   workers: z.number().int().min(1).max(64).default(1),
-  /** HTTP status endpoint: /health, /ready, /stats (loopback by default; port 0 = any free port) */
+  /**
+   * Graceful drain (SIGTERM, POST /admin/drain): /ready turns 503 at once; after
+   * graceSeconds new initial requests get 503; after lingerSeconds more the process exits 0
+   * (in-dialog requests are forwarded until then).
+   */
+  drain: z
+    .object({
+      graceSeconds: z.number().min(0).default(5),
+      lingerSeconds: z.number().min(0).default(10),
+    })
+    .default({}),
+  ...opsConfigSchema,
+  /** HTTP status endpoint: /health, /ready, /stats, /metrics, /admin/ (loopback by default; port 0 = any free port) */
   status: z
     .object({
       enabled: z.boolean().default(true),

@@ -83,6 +83,13 @@ export interface ForwarderDeps {
 }
 
 export class EdgeForwarder {
+  /**
+   * Cores answering probes with 503 (#9 drain): out of the ring for new Call-IDs, but
+   * in-dialog requests of the calls they hold still go to them. Replaced on change.
+   */
+  drainingCores: ReadonlySet<string> = new Set();
+  /** this edge is draining: new initial requests from clients get 503 */
+  rejectNew = false;
   private readonly d: ForwarderDeps;
   private readonly ourHostPorts: Set<string>;
   private readonly coreByAddress: Map<string, CoreNode>;
@@ -169,6 +176,11 @@ export class EdgeForwarder {
 
     // Towards the core tier.
     const initial = req.toTag === null;
+    if (initial && this.rejectNew && req.method !== 'ACK' && req.method !== 'CANCEL') {
+      stats.drop('draining');
+      this.reply(req, source, 503, 'Service Unavailable', [['Retry-After', '10']]);
+      return;
+    }
     if (
       initial &&
       !trusted &&
@@ -224,7 +236,10 @@ export class EdgeForwarder {
   }
 
   private forwardToCore(req: SipRequest, source: MessageSource, branch: string): void {
-    const core = this.d.ring.pick(req.callId, req.toTag !== null);
+    const inDialog = req.toTag !== null;
+    const core =
+      (inDialog && this.drainingCores.size > 0 ? this.drainingOwner(req.callId) : undefined) ??
+      this.d.ring.pick(req.callId, inDialog);
     if (core === undefined) {
       this.d.stats.drop('no-core');
       if (req.method !== 'ACK')
@@ -377,6 +392,12 @@ export class EdgeForwarder {
   }
 
   // ---- helpers -------------------------------------------------------------
+
+  /** The Call-ID's ring owner when it is draining (it still serves its calls). */
+  private drainingOwner(callId: string): CoreNode | undefined {
+    const id = this.d.ring.owner(callId);
+    return this.drainingCores.has(id) ? this.d.ring.node(id) : undefined;
+  }
 
   private reply(
     req: SipRequest,

@@ -18,6 +18,11 @@ import { CoreRing } from './ring.js';
 import { ringState, totals, type EdgeStatsDocument } from './snapshot.js';
 import { startStatusServer, type StatusServer } from './status-server.js';
 import { transportListeners } from './transport-config.js';
+import { edgeAdminRoutes } from './ops/admin.js';
+import { DrainingCores } from './ops/draining-cores.js';
+import { EdgeDrain } from './ops/drain.js';
+import { registerForwarderMetrics, registerRingMetrics } from './ops/edge-metrics.js';
+import { drainStaleMs, metricsRegistry, opsHandler, startHep, wireTap } from './ops/setup.js';
 
 async function main(): Promise<void> {
   let config: EdgeConfig;
@@ -68,18 +73,60 @@ async function runSingle(config: EdgeConfig): Promise<void> {
     .listeners()
     .map((l) => ({ transport: l.transport, host: l.advertisedHost, port: l.advertisedPort }));
   const probeTransport = await startProbeTransport(config, logger);
-  const edge = new EdgeNode(config, transport, logger, locals, probeTransport);
-  probeTransport.onMessage((msg) => {
-    if (!msg.isRequest) edge.prober.handleResponse(msg);
+  const registry = metricsRegistry(config);
+  const hep = await startHep(config, logger);
+  const tap = wireTap(transport, registry, hep); // subscribes before the forwarder
+  const edge = new EdgeNode(config, tap?.wrap() ?? transport, logger, locals, probeTransport);
+  const drainingCores = new DrainingCores(edge.ring.allNodes(), drainStaleMs(config), (ids) => {
+    edge.forwarder.drainingCores = ids;
   });
+  probeTransport.onMessage((msg) => {
+    if (msg.isRequest) return;
+    edge.prober.handleResponse(msg);
+    drainingCores.observe(msg);
+  });
+  const refresh = setInterval(() => drainingCores.refresh(), config.health.intervalMs);
+  refresh.unref();
   edge.start();
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    drain.stop();
+    clearInterval(refresh);
+    logger.info({ signal }, 'stopping');
+    edge.stop();
+    void Promise.all([transport.stop(), probeTransport.stop(), status?.close(), hep?.close()]).then(
+      () => process.exit(0),
+    );
+  };
+  const drain = new EdgeDrain(
+    config.drain.graceSeconds * 1000,
+    config.drain.lingerSeconds * 1000,
+    {
+      rejectNew: () => {
+        edge.forwarder.rejectNew = true;
+      },
+      finish: () => stop('drained'),
+    },
+    logger,
+  );
+  const ready = (): boolean => !drain.draining && edge.ring.upCount() > 0;
+  if (registry !== null) {
+    registerForwarderMetrics(registry, edge, transport);
+    registerRingMetrics(registry, edge.ring, edge.prober, () => drainingCores.ids, {
+      draining: () => drain.draining,
+      ready,
+    });
+  }
 
   let status: StatusServer | null = null;
   if (config.status.enabled) {
     status = await startStatusServer(
       config.status,
       {
-        ready: () => edge.ring.upCount() > 0,
+        ready,
         stats: () => {
           const self = { pid: process.pid, ...edge.counters(), transport: transport.stats() };
           const doc: EdgeStatsDocument = {
@@ -87,7 +134,7 @@ async function runSingle(config: EdgeConfig): Promise<void> {
             mode: 'single',
             pid: process.pid,
             uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-            ready: edge.ring.upCount() > 0,
+            ready: ready(),
             ring: ringState(edge.ring, edge.prober),
             workers: [self],
             total: totals([self]),
@@ -96,6 +143,19 @@ async function runSingle(config: EdgeConfig): Promise<void> {
         },
       },
       logger,
+      opsHandler(
+        config,
+        registry !== null
+          ? async () => ({ contentType: registry.contentType, body: await registry.metrics() })
+          : null,
+        edgeAdminRoutes({
+          ring: edge.ring,
+          prober: edge.prober,
+          drainingCores: () => drainingCores.ids,
+          drain,
+        }),
+        logger,
+      ),
     );
   }
   logger.info(
@@ -104,21 +164,16 @@ async function runSingle(config: EdgeConfig): Promise<void> {
       cores: config.cores.map((c) => c.uri),
       status: status !== null ? { host: status.host, port: status.port } : null,
       workers: 1,
+      metrics: registry !== null,
+      hep: hep !== null ? { host: config.hep.host, port: config.hep.port } : null,
     },
     'edge started',
   );
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    edge.stop();
-    void Promise.all([transport.stop(), probeTransport.stop(), status?.close()]).then(() =>
-      process.exit(0),
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGTERM', () => {
+    if (drain.draining) stop('SIGTERM (second)');
+    else drain.start('SIGTERM');
+  });
   process.on('SIGINT', () => stop('SIGINT'));
 }
 

@@ -8,6 +8,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { OpsHandler } from '@strata/ops';
 
 export interface StatusSource {
   /** at least one core is up */
@@ -25,9 +26,12 @@ export async function startStatusServer(
   options: { host: string; port: number },
   source: StatusSource,
   logger: Logger,
+  /** /metrics and /admin/ (#9) */
+  ops: OpsHandler | null = null,
 ): Promise<StatusServer> {
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (ops !== null && ops(req, res, path)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;

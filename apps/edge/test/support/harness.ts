@@ -101,7 +101,8 @@ export function edgeEnv(
 function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('STRATA_')) base[k] = v;
-  return { ...base, ...env };
+  // SIGTERM drains (#9); these tests stop the edge with SIGTERM and want it gone at once
+  return { ...base, STRATA_DRAIN: '{"graceSeconds":0,"lingerSeconds":0}', ...env };
 }
 
 export async function startEdge(
