@@ -11,7 +11,8 @@ export {
   type HepPacket,
 } from './hep.js';
 export { HepExporter, type HepAddress, type HepExporterOptions } from './hep-exporter.js';
-export { SipMessageMetrics, SIP_METHODS } from './sip-metrics.js';
+export { peekMessage, SipMessageMetrics, SIP_METHODS } from './sip-metrics.js';
+export { callIdOf } from './wire.js';
 export { counterFrom, createRegistry, gaugeFrom, type Sample } from './metrics.js';
 export {
   adminPolicy,

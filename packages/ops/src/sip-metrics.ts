@@ -28,6 +28,44 @@ const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', '6xx'] as const;
 
 type Child = Counter.Internal;
 
+/** encoded methods for matching serialised messages without decoding them */
+const METHOD_BYTES = [...SIP_METHODS].map((m) => [m, Buffer.from(m, 'latin1')] as const);
+const CSEQ = Buffer.from('\r\nCSeq:', 'latin1');
+const SIP20 = Buffer.from('SIP/2.0 ', 'latin1');
+
+/**
+ * Start line facts of a serialised message, without decoding it: the request method, or the
+ * status and CSeq method of a response. Methods outside SIP_METHODS read as OTHER.
+ */
+export function peekMessage(buf: Uint8Array): { method: string; status: number } {
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (b.length > 12 && b.compare(SIP20, 0, 8, 0, 8) === 0) {
+    const status = (b[8]! - 48) * 100 + (b[9]! - 48) * 10 + (b[10]! - 48);
+    let method = OTHER;
+    const at = b.indexOf(CSEQ);
+    if (at >= 0) {
+      let i = at + CSEQ.length;
+      while (i < b.length && (b[i] === 32 || b[i] === 9 || (b[i]! >= 48 && b[i]! <= 57))) i++;
+      method = methodAt(b, i);
+    }
+    return { method, status };
+  }
+  return { method: methodAt(b, 0), status: 0 };
+}
+
+function methodAt(b: Buffer, i: number): string {
+  for (const [name, bytes] of METHOD_BYTES) {
+    const end = i + bytes.length;
+    if (
+      end < b.length &&
+      b.compare(bytes, 0, bytes.length, i, end) === 0 &&
+      (b[end] === 32 || b[end] === 13)
+    )
+      return name;
+  }
+  return OTHER;
+}
+
 interface Direction {
   requests: Map<string, Child>;
   /** method → children indexed by status class (0 = 1xx … 5 = 6xx) */
@@ -82,6 +120,13 @@ export class SipMessageMetrics {
     this.count(this.out, msg);
   }
 
+  /** A serialised message sent (transactions send bytes, retransmissions included). */
+  sentBytes(buf: Uint8Array): void {
+    const { method, status } = peekMessage(buf);
+    if (status === 0) (this.out.requests.get(method) ?? this.out.otherRequest).inc();
+    else this.countResponse(this.out, method, status);
+  }
+
   private count(d: Direction, msg: SipMessage): void {
     if (msg.isRequest) {
       (d.requests.get(msg.method) ?? d.otherRequest).inc();
@@ -93,7 +138,11 @@ export class SipMessageMetrics {
     } catch {
       // a response without a CSeq is counted under OTHER
     }
-    const cls = Math.floor(msg.status / 100) - 1;
+    this.countResponse(d, method, msg.status);
+  }
+
+  private countResponse(d: Direction, method: string, status: number): void {
+    const cls = Math.floor(status / 100) - 1;
     const children = d.responses.get(method) ?? d.otherResponse;
     children[cls < 0 ? 0 : cls > 5 ? 5 : cls]!.inc();
   }

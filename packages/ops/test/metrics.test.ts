@@ -125,3 +125,28 @@ describe('admin policy and handler', () => {
     server.close();
   });
 });
+
+describe('serialised messages', () => {
+  it('peekMessage / sentBytes / callIdOf read the start line, CSeq and Call-ID', async () => {
+    const { peekMessage, callIdOf } = await import('../src/index.js');
+    const req = Buffer.from(`BYE sip:b@x SIP/2.0\r\nCall-ID: abc@h\r\nCSeq: 2 BYE\r\n\r\n`);
+    const res = Buffer.from(`SIP/2.0 486 Busy\r\nVia: x\r\ni: cmp\r\nCSeq: 1 INVITE\r\n\r\n`);
+    expect(peekMessage(req)).toEqual({ method: 'BYE', status: 0 });
+    expect(peekMessage(res)).toEqual({ method: 'INVITE', status: 486 });
+    expect(peekMessage(Buffer.from('INVITEX sip:a SIP/2.0\r\n'))).toEqual({
+      method: 'OTHER',
+      status: 0,
+    });
+    expect(callIdOf(req)).toBe('abc@h');
+    expect(callIdOf(res)).toBe('cmp');
+    const reg = createRegistry({ defaults: false });
+    const m = new SipMessageMetrics(reg);
+    m.sentBytes(req);
+    m.sentBytes(res);
+    const text = await reg.metrics();
+    expect(text).toContain('strata_sip_requests_total{direction="out",method="BYE"} 1');
+    expect(text).toContain(
+      'strata_sip_responses_total{direction="out",method="INVITE",class="4xx"} 1',
+    );
+  });
+});
