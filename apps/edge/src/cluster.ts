@@ -17,7 +17,13 @@ import { createRootLogger, type ListenerConfig, type Logger } from '@strata/conf
 import { SipTransport, type BoundListener } from '@strata/transport';
 import type { EdgeConfig } from './config.js';
 import { CoreProber } from './core-prober.js';
-import { EdgeNode, parseCore } from './edge-node.js';
+import { CoreAddressResolver } from './core-resolver.js';
+import {
+  CORE_RESOLVE_INTERVAL_MS,
+  CORE_RESOLVE_TIMEOUT_MS,
+  EdgeNode,
+  parseCore,
+} from './edge-node.js';
 import { CoreRing } from './ring.js';
 import { ringState, totals, type EdgeStatsDocument, type WorkerCounters } from './snapshot.js';
 import { startStatusServer, type StatusServer } from './status-server.js';
@@ -165,6 +171,13 @@ export async function runPrimary(config: EdgeConfig): Promise<void> {
   });
   onAllStarted = null;
   onStartFailed = null;
+  // the primary's probes go to the cores' IPs too (the workers resolve their own rings)
+  const resolver = new CoreAddressResolver(ring.allNodes(), {
+    intervalMs: CORE_RESOLVE_INTERVAL_MS,
+    timeoutMs: CORE_RESOLVE_TIMEOUT_MS,
+    logger,
+  });
+  resolver.start();
   prober.start();
 
   const gather = (): Promise<WorkerCounters[]> => {
@@ -283,6 +296,7 @@ export async function runPrimary(config: EdgeConfig): Promise<void> {
     logger.info({ signal }, 'stopping');
     drain.stop();
     clearInterval(refresh);
+    resolver.stop();
     prober.stop();
     const exits = liveWorkers().map(
       (w) =>

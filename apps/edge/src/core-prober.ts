@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { parseMessage, type SipRequest, type SipResponse } from '@strata/parser';
 import type { Transport } from '@strata/transport';
 import { PROBE_BRANCH_PREFIX } from './branch.js';
+import { hostOf } from './core-resolver.js';
 import type { CoreNode, CoreRing } from './ring.js';
 
 export interface ProberOptions {
@@ -98,7 +99,9 @@ export class CoreProber {
     const branch = PROBE_BRANCH_PREFIX + randomBytes(9).toString('base64url');
     const dest = { transport: core.transport, address: core.address, port: core.port };
     const via = this.transport.viaFor(dest);
-    const host = core.address.includes(':') ? `[${core.address}]` : core.address;
+    // the URI names the core as configured (its name), the datagram goes to its address
+    const name = hostOf(core);
+    const host = name.includes(':') ? `[${name}]` : name;
     const req = parseMessage(
       Buffer.from(
         `OPTIONS sip:${host}:${core.port} SIP/2.0\r\n` +

@@ -3,12 +3,14 @@
  * the forwarder. Construction is pure; start() begins probing.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import type { MessageSource } from '@strata/transport';
 import type { SipMessage } from '@strata/parser';
 import { buildAllowList } from './cidr.js';
 import type { EdgeConfig } from './config.js';
+import { CoreAddressResolver } from './core-resolver.js';
 import { CoreProber } from './core-prober.js';
 import { StatelessDigest, StaticCredentials, type Credentials } from './digest.js';
 import { FlowTokens } from './flow-token.js';
@@ -23,6 +25,8 @@ export class EdgeNode {
   readonly prober: CoreProber;
   readonly forwarder: EdgeForwarder;
   readonly limiter: TokenBucketLimiter | null;
+  /** cores configured by name get their IP here, off the hot path */
+  readonly resolver: CoreAddressResolver;
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -74,6 +78,12 @@ export class EdgeNode {
       branchSalt: config.nodeId,
       maxForwards: config.maxForwards,
     });
+    this.resolver = new CoreAddressResolver(this.ring.allNodes(), {
+      intervalMs: CORE_RESOLVE_INTERVAL_MS,
+      timeoutMs: CORE_RESOLVE_TIMEOUT_MS,
+      onChange: () => this.forwarder.refreshCoreAddresses(),
+      logger: log,
+    });
   }
 
   /**
@@ -85,6 +95,7 @@ export class EdgeNode {
     this.unsubscribe = this.transport.onMessage((msg: SipMessage, source: MessageSource) =>
       this.forwarder.handle(msg, source),
     );
+    this.resolver.start();
     if (options.probe !== false) this.prober.start();
   }
 
@@ -97,11 +108,16 @@ export class EdgeNode {
   }
 
   stop(): void {
+    this.resolver.stop();
     this.prober.stop();
     this.unsubscribe?.();
     this.unsubscribe = null;
   }
 }
+
+/** how often cores configured by hostname are looked up again (a recreated container's new IP) */
+export const CORE_RESOLVE_INTERVAL_MS = 5_000;
+export const CORE_RESOLVE_TIMEOUT_MS = 3_000;
 
 export interface EdgeCounters {
   forwarder: ReturnType<EdgeStats['snapshot']>;
@@ -119,6 +135,7 @@ export function parseCore(c: EdgeConfig['cores'][number]): CoreNode {
     id: c.id,
     transport,
     address: host,
+    ...(isIP(host) === 0 ? { host } : {}),
     port: m[2] !== undefined ? Number(m[2]) : 5060,
     weight: c.weight,
   };

@@ -92,12 +92,18 @@ export class EdgeForwarder {
   rejectNew = false;
   private readonly d: ForwarderDeps;
   private readonly ourHostPorts: Set<string>;
-  private readonly coreByAddress: Map<string, CoreNode>;
+  /** "host:port" of every core, by configured name and by resolved address */
+  private coreByAddress: Map<string, CoreNode>;
 
   constructor(deps: ForwarderDeps) {
     this.d = deps;
     this.ourHostPorts = new Set(deps.locals.map((l) => `${l.host.toLowerCase()}:${l.port}`));
-    this.coreByAddress = new Map(deps.ring.allNodes().map((n) => [`${n.address}:${n.port}`, n]));
+    this.coreByAddress = coreAddressMap(deps.ring.allNodes());
+  }
+
+  /** After a core's address changed (core-resolver.ts): recognise it by the new one. */
+  refreshCoreAddresses(): void {
+    this.coreByAddress = coreAddressMap(this.d.ring.allNodes());
   }
 
   /** Entry point for every parsed message. Never throws. */
@@ -453,7 +459,7 @@ export class EdgeForwarder {
   private isCoreUri(uri: NameAddr['uri']): boolean {
     if (!isSipUri(uri)) return false;
     const host = uri.host.startsWith('[') ? uri.host.slice(1, -1) : uri.host;
-    return this.coreByAddress.has(`${host}:${uri.port ?? 5060}`);
+    return this.coreByAddress.has(`${host.toLowerCase()}:${uri.port ?? 5060}`);
   }
 
   /** §16.3 item 4: our own Via with the branch we would compute now means the request looped. */
@@ -477,6 +483,15 @@ export class EdgeForwarder {
     const h = host.includes(':') ? `[${host}]` : host;
     return `sip:${user !== null ? `${user}@` : ''}${h}:${port};transport=${transport}`;
   }
+}
+
+function coreAddressMap(nodes: readonly CoreNode[]): Map<string, CoreNode> {
+  const map = new Map<string, CoreNode>();
+  for (const n of nodes) {
+    map.set(`${n.address}:${n.port}`, n);
+    if (n.host !== undefined) map.set(`${n.host.toLowerCase()}:${n.port}`, n);
+  }
+  return map;
 }
 
 function isDialogForming(req: SipRequest): boolean {

@@ -11,7 +11,10 @@ export interface CoreNode {
   id: string;
   /** where requests for this core are sent */
   transport: 'udp' | 'tcp' | 'tls';
+  /** IP (or, until resolved, the configured name) requests and probes are sent to */
   address: string;
+  /** the configured host when it is a name (URIs, Record-Route matching); see core-resolver.ts */
+  host?: string;
   port: number;
   weight: number;
 }

@@ -25,7 +25,7 @@ export class DrainingCores {
     private readonly now: () => number = Date.now,
   ) {
     this.byHostPort = new Map(
-      cores.map((c) => [`${c.address.toLowerCase()}:${c.port}`, c.id] as const),
+      cores.map((c) => [`${(c.host ?? c.address).toLowerCase()}:${c.port}`, c.id] as const),
     );
   }
 
