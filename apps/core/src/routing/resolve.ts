@@ -23,9 +23,70 @@ export async function destinationOf(uriText: string): Promise<Destination> {
   const maddr = uri.params.get('maddr');
   const host = maddr ?? (uri.host.startsWith('[') ? uri.host.slice(1, -1) : uri.host);
   const port = uri.port ?? (transport === 'tls' || transport === 'wss' ? 5061 : 5060);
-  const address = isIP(host) !== 0 ? host : (await lookup(host)).address;
+  const address = isIP(host) !== 0 ? host : await hostCache.resolve(host);
   return { transport, address, port };
 }
+
+/**
+ * Hostname → address for destinationOf, cached: a name is looked up once, then
+ * served from the cache; after `ttlMs` the cached address is still served while
+ * one lookup refreshes it in the background. Without it every routed request
+ * (media group `sip:asterisk:5060`, Route headers naming the edge) waited on
+ * getaddrinfo, which libuv runs at most two at a time — one lost DNS answer
+ * (aardvark-dns drops queries while a container joins or leaves the network)
+ * held every lookup of the process for the resolver timeout (5 s or more).
+ */
+export class HostCache {
+  private readonly entries = new Map<string, { address: string; expires: number }>();
+  private readonly pending = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly options: {
+      ttlMs: number;
+      maxEntries: number;
+      lookup?: (host: string) => Promise<string>;
+      now?: () => number;
+    },
+  ) {}
+
+  async resolve(host: string): Promise<string> {
+    const key = host.toLowerCase();
+    const hit = this.entries.get(key);
+    if (hit !== undefined) {
+      if (hit.expires <= this.now()) this.fetch(key).catch(() => {}); // keep serving the last answer
+      return hit.address;
+    }
+    return this.fetch(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private fetch(key: string): Promise<string> {
+    let p = this.pending.get(key);
+    if (p === undefined) {
+      const lookupFn = this.options.lookup ?? (async (h: string) => (await lookup(h)).address);
+      p = lookupFn(key)
+        .then((address) => {
+          if (!this.entries.has(key) && this.entries.size >= this.options.maxEntries)
+            this.entries.delete(this.entries.keys().next().value!);
+          this.entries.set(key, { address, expires: this.now() + this.options.ttlMs });
+          return address;
+        })
+        .finally(() => this.pending.delete(key));
+      this.pending.set(key, p);
+    }
+    return p;
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+}
+
+/** The cache destinationOf uses (names of media servers, peers, edges: a handful). */
+export const hostCache = new HostCache({ ttlMs: 10_000, maxEntries: 1024 });
 
 /** The URI inside a Route/Path value (`<sip:…;lr>`). */
 export function routeUri(value: string): string {
