@@ -151,6 +151,84 @@ export function classifyHeaderName(src: string, start: number, end: number): Hot
   }
 }
 
+/**
+ * A header name packed into two exact numbers, 7 bits per character after
+ * `| 0x20` (case folding; injective on token characters): characters 0-6 in
+ * the first, 7-13 in the second (2^49 < 2^53, so no rounding). Equal keys of
+ * equal length are equal names, so the parser classifies a name while it
+ * scans it, with no second pass over its characters.
+ */
+export function headerNameKey(name: string): [number, number] {
+  let h1 = 0;
+  let h2 = 0;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i) | 0x20;
+    if (i < 7) h1 = h1 * 128 + c;
+    else h2 = h2 * 128 + c;
+  }
+  return [h1, h2];
+}
+
+const K_TO = headerNameKey('to')[0];
+const K_VIA = headerNameKey('via')[0];
+const K_CSEQ = headerNameKey('cseq')[0];
+const K_FROM = headerNameKey('from')[0];
+const K_DATE = headerNameKey('date')[0];
+const K_ROUTE = headerNameKey('route')[0];
+const K_CALL_ID = headerNameKey('call-id')[0];
+const K_CONTACT = headerNameKey('contact')[0];
+const [K_MAX_FORWARDS_1, K_MAX_FORWARDS_2] = headerNameKey('max-forwards');
+const [K_RECORD_ROUTE_1, K_RECORD_ROUTE_2] = headerNameKey('record-route');
+const [K_CONTENT_LENGTH_1, K_CONTENT_LENGTH_2] = headerNameKey('content-length');
+
+/** classifyHeaderName for a name of `len` token characters whose key is (h1, h2). */
+export function classifyHeaderKey(len: number, h1: number, h2: number): HotHeader {
+  switch (len) {
+    case 1:
+      switch (h1) {
+        case 0x76 /* v */:
+          return HotHeader.Via;
+        case 0x69 /* i */:
+          return HotHeader.CallId;
+        case 0x6c /* l */:
+          return HotHeader.ContentLength;
+        case 0x66 /* f */:
+          return HotHeader.From;
+        case 0x74 /* t */:
+          return HotHeader.To;
+        case 0x6d /* m */:
+          return HotHeader.Contact;
+        default:
+          return HotHeader.Other;
+      }
+    case 2:
+      return h1 === K_TO ? HotHeader.To : HotHeader.Other;
+    case 3:
+      return h1 === K_VIA ? HotHeader.Via : HotHeader.Other;
+    case 4:
+      if (h1 === K_CSEQ) return HotHeader.CSeq;
+      if (h1 === K_FROM) return HotHeader.From;
+      if (h1 === K_DATE) return HotHeader.Date;
+      return HotHeader.Other;
+    case 5:
+      return h1 === K_ROUTE ? HotHeader.Route : HotHeader.Other;
+    case 7:
+      if (h1 === K_CALL_ID) return HotHeader.CallId;
+      if (h1 === K_CONTACT) return HotHeader.Contact;
+      return HotHeader.Other;
+    case 12:
+      if (h1 === K_MAX_FORWARDS_1 && h2 === K_MAX_FORWARDS_2) return HotHeader.MaxForwards;
+      if (h1 === K_RECORD_ROUTE_1 && h2 === K_RECORD_ROUTE_2) return HotHeader.RecordRoute;
+      return HotHeader.Other;
+    case 14:
+      return h1 === K_CONTENT_LENGTH_1 && h2 === K_CONTENT_LENGTH_2
+        ? HotHeader.ContentLength
+        : HotHeader.Other;
+    default:
+      return HotHeader.Other;
+  }
+}
+
 function eqLower(src: string, start: number, lower: string): boolean {
   for (let i = 1; i < lower.length; i++) {
     if ((src.charCodeAt(start + i) | 0x20) !== lower.charCodeAt(i)) {

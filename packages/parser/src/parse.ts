@@ -4,7 +4,7 @@
  * recorded, and only the hot headers are read.
  */
 import { SipParseError } from './errors.js';
-import { classifyHeaderName, HotHeader } from './header-names.js';
+import { classifyHeaderKey, HotHeader } from './header-names.js';
 import { HEADER_SLOTS, SipHeaders } from './headers.js';
 import { isTokenChar, parseDecimal, unfold } from './grammar.js';
 import { DEFAULT_LIMITS, resolveLimits, type ParserLimits } from './limits.js';
@@ -90,13 +90,16 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
   // The whole datagram as latin1 text (offsets equal byte offsets): the line
   // loop finds the empty line itself, so no separate search for CRLFCRLF.
   const src = buf.toString('latin1', start);
+  // The same bytes for the character tests: a Uint8Array load is cheaper than
+  // charCodeAt, which must dispatch on the string's representation.
+  const bytes = start === 0 ? buf : buf.subarray(start);
   let n = src.length;
   let bodyStart = -1;
 
   // ---- start line ----
   const eol = src.indexOf('\n');
   if (eol < 0) throw noHeaderEnd();
-  const lineEnd = eol > 0 && src.charCodeAt(eol - 1) === CR ? eol - 1 : eol;
+  const lineEnd = eol > 0 && bytes[eol - 1] === CR ? eol - 1 : eol;
 
   // ---- header lines: one pass, offsets only ----
   const offs = SCRATCH;
@@ -107,14 +110,14 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
     const e = src.indexOf('\n', p);
     // a last line without LF: there is no empty line after the headers
     if (e < 0) throw noHeaderEnd();
-    let le = e > p && src.charCodeAt(e - 1) === CR ? e - 1 : e;
+    let le = e > p && bytes[e - 1] === CR ? e - 1 : e;
     if (le === p) {
       // the empty line (CRLF or, leniently, LF): the body follows it
       bodyStart = start + e + 1;
       n = p;
       break;
     }
-    const c0 = src.charCodeAt(p);
+    const c0 = bytes[p]!;
     if (c0 === SP || c0 === HT) {
       // RFC 3261 §7.3.1: a line starting with whitespace continues the previous header
       if (cur < 0)
@@ -122,28 +125,37 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
           src,
           new SipParseError('BAD_HEADER', 'continuation line before any header'),
         );
-      while (le > p && isWs(src.charCodeAt(le - 1))) le--;
+      while (le > p && isWs(bytes[le - 1]!)) le--;
       if (le > p) offs[cur + 4] = le;
       if (offs[cur + 4]! - offs[cur + 1]! > limits.maxHeaderLineLength)
         throw lineError(src, headerTooLong(limits));
       p = e + 1;
       continue;
     }
-    // field-name = token, then optional WSP, then ":" (RFC 3261 §7.3.1)
+    // field-name = token, then optional WSP, then ":" (RFC 3261 §7.3.1); the
+    // name is packed into its classification key as it is scanned
     let ne = p;
-    while (ne < le && isTokenChar(src.charCodeAt(ne))) ne++;
+    let h1 = 0;
+    let h2 = 0;
+    while (ne < le) {
+      const c = bytes[ne]!;
+      if (!isTokenChar(c)) break;
+      if (ne - p < 7) h1 = h1 * 128 + (c | 0x20);
+      else h2 = h2 * 128 + (c | 0x20);
+      ne++;
+    }
     let colon = ne;
-    while (colon < le && isWs(src.charCodeAt(colon))) colon++;
-    if (ne === p || colon >= le || src.charCodeAt(colon) !== 0x3a) {
+    while (colon < le && isWs(bytes[colon]!)) colon++;
+    if (ne === p || colon >= le || bytes[colon] !== 0x3a) {
       throw lineError(
         src,
         new SipParseError('BAD_HEADER', `bad header line "${clip(src.slice(p, le))}"`),
       );
     }
     let vs = colon + 1;
-    while (vs < le && isWs(src.charCodeAt(vs))) vs++;
+    while (vs < le && isWs(bytes[vs]!)) vs++;
     let ve = le;
-    while (ve > vs && isWs(src.charCodeAt(ve - 1))) ve--;
+    while (ve > vs && isWs(bytes[ve - 1]!)) ve--;
     if (le - p > limits.maxHeaderLineLength) throw lineError(src, headerTooLong(limits));
     if (k >= limits.maxHeaders * HEADER_SLOTS) {
       throw lineError(
@@ -152,7 +164,7 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
       );
     }
     cur = k;
-    offs[k] = classifyHeaderName(src, p, ne);
+    offs[k] = ne - p > 14 ? HotHeader.Other : classifyHeaderKey(ne - p, h1, h2);
     offs[k + 1] = p;
     offs[k + 2] = ne;
     offs[k + 3] = vs;
@@ -190,12 +202,12 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
         }
         break;
       case HotHeader.CSeq:
-        cseq ??= parseCSeqAt(src, vs, ve);
+        cseq ??= parseCSeqAt(bytes, src, vs, ve);
         break;
       case HotHeader.MaxForwards:
         // Max-Forwards = 1*DIGIT (RFC 3261 §20.22); proxies use 0-255
         if (maxForwards === null) {
-          maxForwards = decimalAt(src, vs, ve, 255);
+          maxForwards = decimalAt(bytes, src, vs, ve, 255);
           if (maxForwards < 0)
             throw new SipParseError(
               'BAD_MAX_FORWARDS',
@@ -204,7 +216,7 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
         }
         break;
       case HotHeader.ContentLength: {
-        const v = decimalAt(src, vs, ve, 2 ** 31 - 1);
+        const v = decimalAt(bytes, src, vs, ve, 2 ** 31 - 1);
         if (v < 0)
           throw new SipParseError(
             'BAD_CONTENT_LENGTH',
@@ -261,7 +273,17 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
   // the common datagram is exactly one message: its buffer is the source
   const end = bodyStart + body.length;
   const source = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
-  const msg = buildStartLine(src, lineEnd, headers, body, source, eol + 1, hotFields, limits);
+  const msg = buildStartLine(
+    bytes,
+    src,
+    lineEnd,
+    headers,
+    body,
+    source,
+    eol + 1,
+    hotFields,
+    limits,
+  );
   msg.truncatedBy = truncatedBy;
   msg.conflictingContentLength = conflictingLength;
   return msg;
@@ -298,6 +320,7 @@ function headerTooLong(limits: ParserLimits): SipParseError {
 }
 
 function buildStartLine(
+  bytes: Uint8Array,
   src: string,
   lineEnd: number,
   headers: SipHeaders,
@@ -308,48 +331,44 @@ function buildStartLine(
   limits: ParserLimits,
 ): SipMessage {
   if (
-    (src.charCodeAt(0) | 0x20) === 0x73 &&
-    (src.charCodeAt(1) | 0x20) === 0x69 &&
-    (src.charCodeAt(2) | 0x20) === 0x70 &&
-    src.charCodeAt(3) === 0x2f
+    (bytes[0]! | 0x20) === 0x73 &&
+    (bytes[1]! | 0x20) === 0x69 &&
+    (bytes[2]! | 0x20) === 0x70 &&
+    bytes[3] === 0x2f
   ) {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase CRLF (RFC 3261 §7.2)
-    const line = src.slice(0, lineEnd);
-    const sp1 = line.indexOf(' ');
-    if (sp1 < 0) throw new SipParseError('BAD_START_LINE', 'bad status line', null);
-    const version = line.slice(0, sp1);
-    checkVersion(version);
-    const sp2 = line.indexOf(' ', sp1 + 1);
-    const codeText = sp2 < 0 ? line.slice(sp1 + 1) : line.slice(sp1 + 1, sp2);
+    const sp1 = src.indexOf(' ');
+    if (sp1 < 0 || sp1 >= lineEnd)
+      throw new SipParseError('BAD_START_LINE', 'bad status line', null);
+    const version = versionAt(bytes, src, 0, sp1);
+    let sp2 = src.indexOf(' ', sp1 + 1);
+    if (sp2 >= lineEnd) sp2 = -1;
+    const codeEnd = sp2 < 0 ? lineEnd : sp2;
     // Status-Code = 3DIGIT; RFC 4475 §3.1.2.19 (bigcode): anything else is dropped
-    if (!isStatusCode(codeText)) {
+    const status = statusCodeAt(bytes, sp1 + 1, codeEnd);
+    if (status < 0) {
+      const codeText = src.slice(sp1 + 1, codeEnd);
       throw new SipParseError('BAD_STATUS_CODE', `bad status code "${clip(codeText)}"`, null);
     }
     // Reason-Phrase = *(reserved / unreserved / escaped / UTF8-NONASCII / UTF8-CONT / SP / HTAB)
-    const reason = sp2 < 0 ? '' : line.slice(sp2 + 1);
-    for (let i = 0; i < reason.length; i++) {
-      const c = reason.charCodeAt(i);
-      if ((c < 0x20 && c !== HT) || c === 0x7f)
-        throw new SipParseError('BAD_START_LINE', 'control character in reason phrase', null);
+    let reason = '';
+    if (sp2 >= 0) {
+      for (let i = sp2 + 1; i < lineEnd; i++) {
+        const c = bytes[i]!;
+        if ((c < 0x20 && c !== HT) || c === 0x7f)
+          throw new SipParseError('BAD_START_LINE', 'control character in reason phrase', null);
+      }
+      reason = src.slice(sp2 + 1, lineEnd);
     }
-    return new SipResponse(
-      Number(codeText),
-      reason,
-      headers,
-      body,
-      source,
-      headerOffset,
-      hot,
-      version,
-    );
+    return new SipResponse(status, reason, headers, body, source, headerOffset, hot, version);
   }
   // Request-Line = Method SP Request-URI SP SIP-Version CRLF (RFC 3261 §7.1): exactly
   // single spaces; RFC 4475 §3.1.2.8/§3.1.2.9/§3.1.2.10 (lwsruri, lwsstart, trws) → 400
   let sp1 = 0;
-  while (sp1 < lineEnd && isTokenChar(src.charCodeAt(sp1))) sp1++;
-  if (sp1 === 0 || sp1 >= lineEnd || src.charCodeAt(sp1) !== SP) {
+  while (sp1 < lineEnd && isTokenChar(bytes[sp1]!)) sp1++;
+  if (sp1 === 0 || sp1 >= lineEnd || bytes[sp1] !== SP) {
     throw new SipParseError(
-      sp1 > 0 && sp1 < lineEnd && src.charCodeAt(sp1) !== SP ? 'BAD_METHOD' : 'BAD_START_LINE',
+      sp1 > 0 && sp1 < lineEnd && bytes[sp1] !== SP ? 'BAD_METHOD' : 'BAD_START_LINE',
       `bad request line "${clip(src.slice(0, lineEnd))}"`,
     );
   }
@@ -360,8 +379,7 @@ function buildStartLine(
   if (sp2 - sp1 - 1 > limits.maxUriLength) {
     throw new SipParseError('URI_TOO_LONG', `Request-URI longer than ${limits.maxUriLength}`, 414);
   }
-  const version = src.slice(sp2 + 1, lineEnd);
-  checkVersion(version);
+  const version = versionAt(bytes, src, sp2 + 1, lineEnd);
   return new SipRequest(
     src.slice(0, sp1),
     src.slice(sp1 + 1, sp2),
@@ -374,13 +392,32 @@ function buildStartLine(
   );
 }
 
-/** Status-Code = 3DIGIT, first digit 1-6. */
-function isStatusCode(text: string): boolean {
-  if (text.length !== 3) return false;
-  const c0 = text.charCodeAt(0);
-  const c1 = text.charCodeAt(1);
-  const c2 = text.charCodeAt(2);
-  return c0 >= 0x31 && c0 <= 0x36 && c1 >= 0x30 && c1 <= 0x39 && c2 >= 0x30 && c2 <= 0x39;
+/** The SIP-Version in src[from, to): "SIP/2.0" without a copy, else checked and cut. */
+function versionAt(bytes: Uint8Array, src: string, from: number, to: number): string {
+  if (
+    to - from === 7 &&
+    bytes[from] === 0x53 &&
+    bytes[from + 1] === 0x49 &&
+    bytes[from + 2] === 0x50 &&
+    bytes[from + 3] === 0x2f &&
+    bytes[from + 4] === 0x32 &&
+    bytes[from + 5] === 0x2e &&
+    bytes[from + 6] === 0x30
+  )
+    return 'SIP/2.0';
+  const version = src.slice(from, to);
+  checkVersion(version);
+  return version;
+}
+
+/** Status-Code = 3DIGIT with the first digit 1-6, in bytes[from, to); or -1. */
+function statusCodeAt(bytes: Uint8Array, from: number, to: number): number {
+  if (to - from !== 3) return -1;
+  const c0 = bytes[from]! - 0x30;
+  const c1 = bytes[from + 1]! - 0x30;
+  const c2 = bytes[from + 2]! - 0x30;
+  if (c0 < 1 || c0 > 6 || c1 < 0 || c1 > 9 || c2 < 0 || c2 > 9) return -1;
+  return c0 * 100 + c1 * 10 + c2;
 }
 
 /**
@@ -395,19 +432,19 @@ function checkVersion(version: string): void {
     throw new SipParseError('BAD_START_LINE', `bad SIP version "${clip(version)}"`);
 }
 
-/** CSeq = 1*DIGIT LWS Method (RFC 3261 §20.16), read in place. */
-function parseCSeqAt(src: string, vs: number, ve: number): CSeq {
+/** CSeq = 1*DIGIT LWS Method (RFC 3261 §20.16), read in place (bytes[i] is src[i]). */
+function parseCSeqAt(bytes: Uint8Array, src: string, vs: number, ve: number): CSeq {
   let i = vs;
   while (i < ve) {
-    const c = src.charCodeAt(i);
+    const c = bytes[i]!;
     if (c < 0x30 || c > 0x39) break;
     i++;
   }
-  const seq = i === vs ? -1 : decimalAt(src, vs, i, MAX_CSEQ);
+  const seq = i === vs ? -1 : decimalAt(bytes, src, vs, i, MAX_CSEQ);
   let m = i;
-  while (m < ve && isLwsChar(src.charCodeAt(m))) m++;
+  while (m < ve && isLwsChar(bytes[m]!)) m++;
   const ms = m;
-  while (m < ve && isTokenChar(src.charCodeAt(m))) m++;
+  while (m < ve && isTokenChar(bytes[m]!)) m++;
   if (seq < 0 || m !== ve || ms === m || ms === i) return parseCSeqValue(src.slice(vs, ve));
   return { seq, method: src.slice(ms, m) };
 }
@@ -432,12 +469,12 @@ function countListValues(src: string, vs: number, ve: number): number {
   return n;
 }
 
-/** A decimal in src[from, to) no larger than max, or -1. */
-function decimalAt(src: string, from: number, to: number, max: number): number {
+/** A decimal in src[from, to) (bytes[i] is src[i]) no larger than max, or -1. */
+function decimalAt(bytes: Uint8Array, src: string, from: number, to: number, max: number): number {
   if (to <= from || to - from > 16) return -1;
   let v = 0;
   for (let i = from; i < to; i++) {
-    const d = src.charCodeAt(i) - 0x30;
+    const d = bytes[i]! - 0x30;
     // a folded value ("1\r\n 2" is not a number, but "\r\n 12" is): slow path
     if (d < 0 || d > 9) return parseDecimal(unfold(src.slice(from, to)).trim(), max);
     v = v * 10 + d;
