@@ -8,6 +8,15 @@
  * Request-URI from the received request."
  * A retransmission therefore gets the same branch (and, hashed on Call-ID, the
  * same core), and a CANCEL gets its INVITE's branch.
+ *
+ * With the cookie we hash the received branch together with the top Via's
+ * sent-by (its text before the first parameter): §17.2.3 matches a transaction
+ * on branch *and* sent-by, so two clients that happen to use the same branch are
+ * two transactions. Hashing the branch alone merged them at the core: sipp in a
+ * container always runs as PID 1 and numbers its branches z9hG4bK-1-<call>-<n>,
+ * so a second sipp run repeated the first run's branches and the core absorbed
+ * its INVITEs as retransmissions of transactions still in Accepted (RFC 6026)
+ * — no answer, not even 100 Trying.
  */
 import { createHash } from 'node:crypto';
 import { MAGIC_COOKIE, type SipRequest } from '@strata/parser';
@@ -21,7 +30,11 @@ export function statelessBranch(req: SipRequest, salt: string): string {
   const topVia = req.topViaRaw ?? '';
   const branch = /;\s*branch\s*=\s*([^;\s,]+)/i.exec(topVia)?.[1];
   if (branch !== undefined && branch.startsWith(MAGIC_COOKIE)) {
-    hash.update(branch);
+    const semi = topVia.indexOf(';');
+    hash
+      .update(branch)
+      .update('\0')
+      .update((semi < 0 ? topVia : topVia.slice(0, semi)).trim().toLowerCase());
   } else {
     // RFC 2543 peers: no cookie, so hash what identifies the transaction
     hash
