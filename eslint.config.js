@@ -8,7 +8,10 @@ import tseslint from 'typescript-eslint';
  * Each layer lists the packages it must never import.
  */
 const layers = [
-  { files: ['packages/config/**'], forbid: ['parser', 'transport', 'transaction', 'dialog', 'edge', 'core'] },
+  {
+    files: ['packages/config/**'],
+    forbid: ['parser', 'transport', 'transaction', 'dialog', 'edge', 'core'],
+  },
   // operations helpers (metrics, HEP, admin HTTP): a leaf beside the stack, only the parser's types
   { files: ['packages/ops/**'], forbid: ['transport', 'transaction', 'dialog', 'edge', 'core'] },
   { files: ['packages/parser/**'], forbid: ['transport', 'transaction', 'dialog', 'edge', 'core'] },
