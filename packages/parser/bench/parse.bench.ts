@@ -13,7 +13,14 @@ import { parseMessage, serializeMessage } from '../src/index.js';
 import { forward, full, hot, MESSAGES, peerForward, peerParse, sink } from './tasks.js';
 
 const ROUNDS = 50;
-const time = Number(process.env['BENCH_TIME_MS'] ?? 1000);
+const time = Number(process.env['BENCH_TIME_MS'] ?? 500);
+/**
+ * The whole task list runs REPEAT times and each task keeps its best rate:
+ * on a shared machine the load comes and goes, and the least disturbed run
+ * is the closest to the code's cost (ours and the peer's alike, so the ratio
+ * is not skewed by which of them ran during a burst).
+ */
+const REPEAT = Number(process.env['BENCH_REPEAT'] ?? 3);
 
 function batch(fn: (buf: Buffer) => void, bufs: Buffer[]): () => void {
   return () => {
@@ -59,21 +66,22 @@ const rows: { label: string; fn: () => void; perCall: number }[] = [
   })),
 ];
 
-const bench = new Bench({ time, warmupTime: Math.min(300, time) });
-for (const row of rows) bench.add(row.label, row.fn);
-await bench.run();
-
 const rate = new Map<string, number>();
-for (const row of rows) {
-  const task = bench.getTask(row.label);
-  const meanMs = task?.result?.latency.mean ?? NaN;
-  rate.set(row.label, (row.perCall * 1000) / meanMs);
+for (let rep = 0; rep < REPEAT; rep++) {
+  const bench = new Bench({ time, warmupTime: Math.min(300, time) });
+  for (const row of rows) bench.add(row.label, row.fn);
+  await bench.run();
+  for (const row of rows) {
+    const meanMs = bench.getTask(row.label)?.result?.latency.mean ?? NaN;
+    const perSecond = (row.perCall * 1000) / meanMs;
+    if (!(perSecond <= (rate.get(row.label) ?? 0))) rate.set(row.label, perSecond);
+  }
 }
 const r = (label: string): number => rate.get(label) ?? NaN;
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 console.log(
-  `\n@strata/parser benchmark — node ${process.version}, ${ROUNDS} rounds per call, ${time} ms per task`,
+  `\n@strata/parser benchmark — node ${process.version}, ${ROUNDS} rounds per call, ${time} ms per task, best of ${REPEAT}`,
 );
 console.log('sizes: ' + MESSAGES.map(([name, b]) => `${name} ${b.length} B`).join(', ') + '\n');
 console.table(

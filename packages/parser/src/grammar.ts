@@ -109,9 +109,15 @@ export function parseParams(
     i++;
     while (i < n && isWsp(s.charCodeAt(i))) i++;
     const nameStart = i;
-    while (i < n && isTokenChar(s.charCodeAt(i))) i++;
+    let upper = false;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (!isTokenChar(c)) break;
+      if (c >= 0x41 && c <= 0x5a) upper = true;
+    }
     if (i === nameStart) throw new SipParseError(code, 'empty parameter name');
-    const name = s.slice(nameStart, i).toLowerCase();
+    // names are almost always lowercase already: lowercase only when needed
+    const name = upper ? s.slice(nameStart, i).toLowerCase() : s.slice(nameStart, i);
     while (i < n && isWsp(s.charCodeAt(i))) i++;
     if (i < n && s.charCodeAt(i) === 0x3d /* = */) {
       i++;
