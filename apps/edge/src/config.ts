@@ -102,6 +102,15 @@ export const edgeConfigSchema = z.object({
       nonceTtlSeconds: z.number().int().positive().default(300),
       /** YAML/JSON file: { users: { alice: { password: "..." } } } */
       usersFile: z.string().optional(),
+      /** or a Redis hash per user (`<keyPrefix>:user:<name>`: password | ha1_md5 | ha1_sha256) */
+      redis: z
+        .object({
+          host: z.string().default('127.0.0.1'),
+          port: z.number().int().min(1).max(65535).default(6379),
+          password: z.string().optional(),
+          keyPrefix: z.string().default('strata'),
+        })
+        .optional(),
     })
     .default({}),
   /** worker processes sharing the listening ports (node:cluster); 1 = a single process */

@@ -13,6 +13,8 @@ import type { EdgeConfig } from './config.js';
 import { CoreAddressResolver } from './core-resolver.js';
 import { CoreProber } from './core-prober.js';
 import { StatelessDigest, StaticCredentials, type Credentials } from './digest.js';
+import { RedisCredentials } from './redis-credentials.js';
+import { Redis } from 'ioredis';
 import { FlowTokens } from './flow-token.js';
 import { EdgeForwarder, type EdgeTransport, type LocalAddress } from './forwarder.js';
 import { TokenBucketLimiter } from './rate-limiter.js';
@@ -152,6 +154,21 @@ function makeDigest(config: EdgeConfig): StatelessDigest {
     } | null;
     for (const [name, creds] of Object.entries(doc?.users ?? {})) users.set(name, creds);
   }
+  const source =
+    a.redis !== undefined
+      ? new RedisCredentials(
+          new Redis({
+            host: a.redis.host,
+            port: a.redis.port,
+            ...(a.redis.password !== undefined ? { password: a.redis.password } : {}),
+            // a lookup must fail fast, never hang a request
+            maxRetriesPerRequest: 1,
+            enableOfflineQueue: false,
+            lazyConnect: false,
+          }),
+          a.redis.keyPrefix,
+        )
+      : new StaticCredentials(users);
   return new StatelessDigest(
     {
       realm: a.realm,
@@ -159,6 +176,6 @@ function makeDigest(config: EdgeConfig): StatelessDigest {
       algorithms: a.algorithms,
       nonceTtlSeconds: a.nonceTtlSeconds,
     },
-    new StaticCredentials(users),
+    source,
   );
 }
