@@ -270,6 +270,9 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
     contentLength,
   };
   const headers = new SipHeaders(src, offs.slice(0, k));
+  // a message with thousands of headers (custom limits) must not pin that
+  // much scratch space for the rest of the process
+  if (k > SCRATCH_KEEP) SCRATCH.length = 0;
   // the common datagram is exactly one message: its buffer is the source
   const end = bodyStart + body.length;
   const source = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
@@ -295,6 +298,8 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
  * array of the exact size for the message, instead of growing one per message.
  */
 const SCRATCH: number[] = [];
+/** Slots the scratch array keeps between messages (the default header limit's worth). */
+const SCRATCH_KEEP = 256 * HEADER_SLOTS;
 
 /** The body of every message without one (zero bytes: nothing to share). */
 const EMPTY_BODY = Buffer.alloc(0);
