@@ -15,7 +15,7 @@ import {
   HepExporter,
   SipMessageMetrics,
 } from '@strata/ops';
-import { SipTransport } from '@strata/transport';
+import { localAliases, SipTransport } from '@strata/transport';
 import { loadCoreConfig, type CoreConfig } from './config.js';
 import { CoreNode } from './core-node.js';
 import { createStores } from './dialogs/stores.js';
@@ -40,9 +40,7 @@ async function main(): Promise<void> {
   const logger = createRootLogger('core', config.nodeId, config.logLevel);
   const transport = new SipTransport({ listeners: transportListeners(config.listen), logger });
   await transport.start();
-  const locals = transport
-    .listeners()
-    .map((l) => ({ transport: l.transport, host: l.advertisedHost, port: l.advertisedPort }));
+  const locals = await localAliases(transport.listeners());
   const stores = createStores(config, logger);
 
   // #9: metrics and HEP see the wire through a tap; with both off the CoreNode gets the

@@ -14,7 +14,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { createRootLogger, type ListenerConfig, type Logger } from '@strata/config';
-import { SipTransport, type BoundListener } from '@strata/transport';
+import { localAliases, SipTransport, type BoundListener } from '@strata/transport';
 import type { EdgeConfig } from './config.js';
 import { CoreProber } from './core-prober.js';
 import { CoreAddressResolver } from './core-resolver.js';
@@ -327,9 +327,7 @@ export async function runWorker(config: EdgeConfig): Promise<void> {
     logger,
   });
   await transport.start();
-  const locals = transport
-    .listeners()
-    .map((l) => ({ transport: l.transport, host: l.advertisedHost, port: l.advertisedPort }));
+  const locals = await localAliases(transport.listeners());
   const registry = metricsRegistry(config);
   const hep = await startHep(config, logger);
   const tap = wireTap(transport, registry, hep); // subscribes before the forwarder

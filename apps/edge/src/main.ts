@@ -10,7 +10,7 @@
 import cluster from 'node:cluster';
 import { createInterface } from 'node:readline';
 import { ConfigError, createRootLogger } from '@strata/config';
-import { SipTransport } from '@strata/transport';
+import { localAliases, SipTransport } from '@strata/transport';
 import { runPrimary, runWorker, startProbeTransport } from './cluster.js';
 import { loadEdgeConfig, type EdgeConfig } from './config.js';
 import { EdgeNode, parseCore } from './edge-node.js';
@@ -69,9 +69,7 @@ async function runSingle(config: EdgeConfig): Promise<void> {
     logger,
   });
   await transport.start();
-  const locals = transport
-    .listeners()
-    .map((l) => ({ transport: l.transport, host: l.advertisedHost, port: l.advertisedPort }));
+  const locals = await localAliases(transport.listeners());
   const probeTransport = await startProbeTransport(config, logger);
   const registry = metricsRegistry(config);
   const hep = await startHep(config, logger);

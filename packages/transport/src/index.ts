@@ -19,3 +19,4 @@ export { applyReceived } from './via-received.js';
 export { errorResponseFor } from './error-response.js';
 export { normalizeAddress, hostForVia, protocolFromVia } from './address.js';
 export { runClustered, type ClusterOptions } from './cluster.js';
+export { localAliases, type LocalAlias } from './local-aliases.js';
