@@ -23,7 +23,7 @@ import { coreAdminRoutes } from './ops/admin.js';
 import { registerCoreMetrics } from './ops/core-metrics.js';
 import { CoreDrain } from './ops/drain.js';
 import { CoreWireTap } from './ops/wire-tap.js';
-import { startStatusServer, type StatusServer } from './status-server.js';
+import { startStatusServer, type StatusServer } from '@strata/ops';
 import { transportListeners } from './transport-config.js';
 
 async function main(): Promise<void> {

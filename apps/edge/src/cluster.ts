@@ -26,7 +26,7 @@ import {
 } from './edge-node.js';
 import { CoreRing } from './ring.js';
 import { ringState, totals, type EdgeStatsDocument, type WorkerCounters } from './snapshot.js';
-import { startStatusServer, type StatusServer } from './status-server.js';
+import { startStatusServer, type StatusServer } from '@strata/ops';
 import { transportListeners } from './transport-config.js';
 import { edgeAdminRoutes } from './ops/admin.js';
 import { DrainingCores } from './ops/draining-cores.js';

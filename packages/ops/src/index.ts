@@ -27,3 +27,4 @@ export {
   type OpsHandlerOptions,
 } from './http.js';
 export { opsConfigSchema, type OpsConfig } from './config.js';
+export { startStatusServer, type StatusServer, type StatusSource } from './status-server.js';

@@ -1,19 +1,20 @@
 /**
- * Status endpoint (node:http, loopback by default):
- *   GET /health  liveness: 200 while the process runs
- *   GET /ready   200 when at least one core is up, else 503
- *   GET /stats   JSON counters (see README "Status endpoint"); shaped for the #9 exporter:
- *                numbers and maps of numbers only, grouped by component
+ * The status endpoint both apps serve (node:http, loopback by default):
+ *   GET /health  liveness: 200 while the process runs; `status` says "degraded" when the app knows
+ *   GET /ready   200 when the app can take new work, else 503
+ *   GET /stats   JSON counters (numbers and maps of numbers, grouped by component)
+ * plus /metrics and /admin/ when an OpsHandler is given (#9).
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { OpsHandler } from '@strata/ops';
+import { sendJson, type OpsHandler } from './http.js';
 
 export interface StatusSource {
-  /** at least one core is up */
+  /** liveness detail; absent = "ok" */
+  status?(): string;
   ready(): boolean;
-  stats(): Promise<unknown>;
+  stats(): unknown;
 }
 
 export interface StatusServer {
@@ -26,7 +27,6 @@ export async function startStatusServer(
   options: { host: string; port: number },
   source: StatusSource,
   logger: Logger,
-  /** /metrics and /admin/ (#9) */
   ops: OpsHandler | null = null,
 ): Promise<StatusServer> {
   const server: Server = createServer((req, res) => {
@@ -37,20 +37,23 @@ export async function startStatusServer(
       return;
     }
     if (path === '/health') {
-      json(res, 200, { status: 'ok' });
+      sendJson(res, 200, { status: source.status?.() ?? 'ok' });
     } else if (path === '/ready') {
       const ready = source.ready();
-      json(res, ready ? 200 : 503, { ready });
+      const body = source.status === undefined ? { ready } : { ready, status: source.status() };
+      sendJson(res, ready ? 200 : 503, body);
     } else if (path === '/stats') {
-      source.stats().then(
-        (body) => json(res, 200, body),
-        (err: unknown) => {
-          logger.warn({ err }, 'stats failed');
-          json(res, 500, { error: (err as Error).message });
-        },
-      );
+      Promise.resolve()
+        .then(() => source.stats())
+        .then(
+          (body) => sendJson(res, 200, body),
+          (err: unknown) => {
+            logger.warn({ err }, 'stats failed');
+            sendJson(res, 500, { error: (err as Error).message });
+          },
+        );
     } else {
-      json(res, 404, { error: 'not found' });
+      sendJson(res, 404, { error: 'not found' });
     }
   });
   // a status endpoint must never hold the process open or be held open by idle clients
@@ -63,6 +66,7 @@ export async function startStatusServer(
       resolve();
     });
   });
+  server.unref();
   const addr = server.address() as AddressInfo;
   return {
     host: addr.address,
@@ -73,14 +77,4 @@ export async function startStatusServer(
         server.close(() => resolve());
       }),
   };
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-  });
-  res.end(text);
 }
