@@ -24,7 +24,7 @@ import { registerCoreMetrics } from './ops/core-metrics.js';
 import { CoreDrain } from './ops/drain.js';
 import { CoreWireTap } from './ops/wire-tap.js';
 import { startStatusServer, type StatusServer } from '@strata/ops';
-import { transportListeners } from './transport-config.js';
+import { transportListeners } from '@strata/config';
 
 async function main(): Promise<void> {
   let config: CoreConfig;

@@ -17,7 +17,7 @@ import { EdgeNode, parseCore } from './edge-node.js';
 import { CoreRing } from './ring.js';
 import { ringState, totals, type EdgeStatsDocument } from './snapshot.js';
 import { startStatusServer, type StatusServer } from '@strata/ops';
-import { transportListeners } from './transport-config.js';
+import { transportListeners } from '@strata/config';
 import { edgeAdminRoutes } from './ops/admin.js';
 import { DrainingCores } from './ops/draining-cores.js';
 import { EdgeDrain } from './ops/drain.js';

@@ -1,16 +1,28 @@
-/** Config listeners → transport listeners (shared shape with the core). */
-import type { ListenerConfig } from '@strata/config';
-import type { ListenerConfig as TransportListener } from '@strata/transport';
+/**
+ * Config listeners → the listener shape @strata/transport takes (declared
+ * here structurally: config is a leaf package and imports no other layer).
+ */
+import type { ListenerConfig } from './schemas.js';
 
 export interface UdpTuning {
   recvBufferSize?: number | undefined;
   sendBufferSize?: number | undefined;
 }
 
+export interface TransportListenerShape {
+  transport: ListenerConfig['transport'];
+  address: string;
+  port: number;
+  advertise?: { host: string; port?: number };
+  tls?: { certPath: string; keyPath: string };
+  recvBufferSize?: number;
+  sendBufferSize?: number;
+}
+
 export function transportListeners(
   listen: readonly ListenerConfig[],
   udp: UdpTuning = {},
-): TransportListener[] {
+): TransportListenerShape[] {
   return listen.map((l) => ({
     transport: l.transport,
     address: l.host,
