@@ -45,7 +45,7 @@ console.error(
   '[strata] edge sip:127.0.0.1:5060 (udp, tcp) → core sip:127.0.0.1:5070 → media sip:127.0.0.1:5080',
 );
 console.error(
-  '[strata] try: sipp -sn uas -p 5080 -i 127.0.0.1   and   sipp -sn uac 127.0.0.1:5060 -s media -m 10',
+  '[strata] try: sipp -sn uas -i 127.0.0.1 -p 5080   and   sipp -sf infra/sipp/uac.xml -s media -i 127.0.0.1 -p 5062 127.0.0.1:5060 -m 10',
 );
 
 function stop(code) {
