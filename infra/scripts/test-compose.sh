@@ -5,7 +5,7 @@
 #   bash infra/scripts/test-compose.sh
 #
 # Media: Asterisk when $ASTERISK_IMAGE (strata/asterisk:22) exists locally,
-# else the sipp UAS stand-in of infra/compose.standin.yml; the first line of
+# else the answering-UAS stand-in of infra/compose.standin.yml; the first line of
 # output says which.
 #
 # Steps: images → redis + media healthy → network checks → harness self-test
@@ -20,8 +20,32 @@
 #      STRATA_SUBNET (10.89.77.0/24), STRATA_E2E_PROJECT (strata-e2e),
 #      EDGE_SIP_PORT (host port for the edge, 15060 here), TEST_CALLS,
 #      TEST_RATE, FAILOVER_CALLS, FAILOVER_HOLD_MS, SKIP_FAILOVER=1,
-#      KEEP_UP=1 (leave the stack running for a look).
+#      KEEP_UP=1 (leave the stack running for a look),
+#      TEST_COMPOSE_TIMEOUT (1080 s: the whole run, tool install and image
+#      builds included, is killed and torn down after this).
+# Tools: podman, runc, podman-compose, debootstrap are installed with apt-get
+# when missing and running as root (infra/scripts/ensure-tools.sh); without root
+# or apt it fails at once with a message saying what is missing.
 set -euo pipefail
+
+# Whole-run bound: on expiry TERM this script and its children; the EXIT trap tears down.
+TEST_COMPOSE_TIMEOUT="${TEST_COMPOSE_TIMEOUT:-1080}"
+(
+  sleep "$TEST_COMPOSE_TIMEOUT" &
+  wait $!
+  printf '[infra] ERROR: test-compose.sh timed out after %s s (TEST_COMPOSE_TIMEOUT)\n' "$TEST_COMPOSE_TIMEOUT" >&2
+  pkill -TERM -P $$ 2>/dev/null
+  kill -TERM $$ 2>/dev/null
+) &
+WATCHDOG=$!
+stop_watchdog() {
+  pkill -P "$WATCHDOG" 2>/dev/null || true
+  kill "$WATCHDOG" 2>/dev/null || true
+}
+trap stop_watchdog EXIT
+
+bash "$(dirname "$0")/ensure-tools.sh"
+[[ ":$PATH:" == *:/usr/sbin:* ]] || export PATH="$PATH:/usr/sbin"
 source "$(dirname "$0")/lib.sh"
 cd "$STRATA_ROOT"
 
@@ -31,7 +55,7 @@ if image_exists "$ASTERISK_IMAGE"; then
   FILES=(-f infra/compose.yml)
   MEDIA_KIND=asterisk
 else
-  echo "media: STAND-IN sipp UAS in the asterisk role (no $ASTERISK_IMAGE image here; infra/compose.standin.yml) — signalling only, no Asterisk"
+  echo "media: STAND-IN answering UAS (infra/standin/uas.mjs) in the asterisk role (no $ASTERISK_IMAGE image here; infra/compose.standin.yml) — signalling only, no Asterisk"
   FILES=(-f infra/compose.yml -f infra/compose.standin.yml)
   MEDIA_KIND=standin
 fi
@@ -59,6 +83,7 @@ counts() {
 created_net=""
 cleanup() {
   local rc=$?
+  stop_watchdog
   if [[ -n "${KEEP_UP:-}" ]]; then
     log "KEEP_UP set: stack left running (project $PROJECT); tear down with:"
     log "  ${COMPOSE[*]} -p $PROJECT ${FILES[*]} down"
@@ -86,7 +111,7 @@ if ! image_exists "$REDIS_IMAGE" && ! { [[ -z "${STRATA_NO_PULL:-}" ]] &&
   image_exists "$REDIS_IMAGE" || images+=(redis)
 fi
 export REDIS_IMAGE
-timeout 1200 bash infra/scripts/build-images.sh "${images[@]}"
+timeout 900 bash infra/scripts/build-images.sh "${images[@]}"
 
 apps_ready=1
 for app in edge core; do
@@ -169,12 +194,16 @@ if [[ $apps_ready == 1 ]]; then
 fi
 
 # ------------------------------------------------------------------ calls
-# uac NAME CALLS RATE HOLD_MS: starts a detached sipp UAC container → edge:5060
+# uac NAME CALLS RATE HOLD_MS: starts a detached sipp UAC container → edge:5060.
+# Each run gets its own local port: sipp is PID 1 in every container and numbers
+# its Via branches z9hG4bK-1-<call>-<n>, so two runs differ only by sent-by.
+uac_port=5060
 uac() {
+  uac_port=$((uac_port + 1))
   "${ENGINE[@]}" rm -f "${PROJECT}-$1" >/dev/null 2>&1 || true
   "${ENGINE[@]}" run -d --name "${PROJECT}-$1" --network "$NET" --no-healthcheck \
     -v "$INFRA_DIR/sipp:/sipp:ro" "strata/sipp:local" \
-    edge:5060 -sf /sipp/uac.xml -s wait -m "$2" -r "$3" -d "$4" \
+    edge:5060 -sf /sipp/uac.xml -s wait -m "$2" -r "$3" -d "$4" -p "$uac_port" \
     -nostdin -timeout 150s -timeout_error >/dev/null
 }
 # uac_wait NAME -> sipp's exit code (0: every call succeeded); log in $LOG_DIR/NAME.log
