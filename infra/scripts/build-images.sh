@@ -53,8 +53,19 @@ if [[ "$ENGINE_NAME" == podman ]]; then
   build_flags+=(--format docker --layers)
   # A host behind a TLS-intercepting proxy trusts an extra CA (NODE_EXTRA_CA_CERTS);
   # mount it for npm/pnpm during the build only. Nothing of it lands in a layer.
-  if [[ -n "${NODE_EXTRA_CA_CERTS:-}" && -r "${NODE_EXTRA_CA_CERTS}" ]]; then
-    build_flags+=(-v "$(readlink -f "$NODE_EXTRA_CA_CERTS"):/run/host-ca.crt:ro"
+  # Unset (a user's machine, or a CI shell without it): the host's system bundle
+  # when it has one, so npm in the build trusts what the host trusts; neither →
+  # nothing is mounted and npm uses its built-in CAs.
+  host_ca="${NODE_EXTRA_CA_CERTS:-}"
+  if [[ -z "$host_ca" || ! -r "$host_ca" ]]; then
+    [[ -n "$host_ca" ]] && log "NODE_EXTRA_CA_CERTS=$host_ca is not readable: ignored"
+    host_ca=""
+    for f in /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt; do
+      [[ -r "$f" ]] && host_ca="$f" && break
+    done
+  fi
+  if [[ -n "$host_ca" ]]; then
+    build_flags+=(-v "$(readlink -f "$host_ca"):/run/host-ca.crt:ro"
       --build-arg NODE_EXTRA_CA_CERTS=/run/host-ca.crt)
   fi
 fi
