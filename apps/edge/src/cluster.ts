@@ -33,6 +33,12 @@ import { DrainingCores } from './ops/draining-cores.js';
 import { EdgeDrain } from './ops/drain.js';
 import { registerForwarderMetrics, registerRingMetrics } from './ops/edge-metrics.js';
 import { drainStaleMs, metricsRegistry, opsHandler, startHep, wireTap } from './ops/setup.js';
+import { buildAllowList, inAllowList } from './cidr.js';
+import type { BanEvent } from './security/ban-list.js';
+import { banAdminRoutes } from './security/admin.js';
+import { EdgeSecurity, type SecurityReport } from './security/edge-security.js';
+import { registerBanMetrics } from './security/metrics.js';
+import { IpcReplayGuard, sharedSecurity } from './security/shared.js';
 
 type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
@@ -42,12 +48,19 @@ type ToWorker =
   | { t: 'stats?'; id: number }
   | { t: 'metrics?'; id: number }
   | { t: 'draining'; cores: string[] }
-  | { t: 'reject-new' };
+  | { t: 'reject-new' }
+  /** #12: a ban decided by the primary (from any worker's reports, the admin API or Redis) */
+  | { t: 'ban'; e: BanEvent }
+  | { t: 'nc'; id: number; fresh: boolean };
 /** worker → primary */
 type ToPrimary =
   | { t: 'started'; listeners: BoundListener[] }
   | { t: 'stats'; id: number; body: WorkerCounters }
-  | { t: 'metrics'; id: number; body: MetricsJson };
+  | { t: 'metrics'; id: number; body: MetricsJson }
+  /** #12: a failed digest attempt or a scanner, for the primary to count */
+  | { t: 'sec'; r: SecurityReport }
+  /** #12: claim a (nonce, nc) pair in the primary's replay set */
+  | { t: 'nc?'; id: number; key: string; nc: string; ttlMs: number };
 
 const STATS_TIMEOUT_MS = 1_000;
 const START_TIMEOUT_MS = 15_000;
@@ -81,6 +94,17 @@ export async function runPrimary(config: EdgeConfig): Promise<void> {
   };
   const liveWorkers = (): Worker[] =>
     Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+  // #12: the primary counts failures for all workers, decides bans and relays them
+  const trusted = buildAllowList([...config.protection.trusted]);
+  const security = new EdgeSecurity(
+    config,
+    (a) => inAllowList(trusted, a),
+    logger.child({ component: 'security' }),
+  );
+  const shared = sharedSecurity(config, security.bans, logger);
+  security.bans.onChange((e) => {
+    for (const w of liveWorkers()) sendTo(w, { t: 'ban', e });
+  });
   const prober = new CoreProber(
     ring,
     probeTransport,
@@ -123,11 +147,18 @@ export async function runPrimary(config: EdgeConfig): Promise<void> {
         sendTo(w, ringMessage());
         sendTo(w, { t: 'draining', cores: [...drainingCores.ids] });
         if (rejectingNew) sendTo(w, { t: 'reject-new' });
+        for (const b of security.bans.list()) sendTo(w, { t: 'ban', e: { t: 'ban', entry: b } });
         if (++startedCount === config.workers) onAllStarted?.();
       } else if (m.t === 'stats') {
         statsWaits.get(m.id)?.(m.body);
       } else if (m.t === 'metrics') {
         metricsWaits.get(m.id)?.(m.body);
+      } else if (m.t === 'sec') {
+        security.handle(m.r);
+      } else if (m.t === 'nc?') {
+        void shared.replay
+          .claim(m.key, m.nc, m.ttlMs)
+          .then((fresh) => sendTo(w, { t: 'nc', id: m.id, fresh }));
       }
     });
     w.on('exit', (code, signal) => {
@@ -179,6 +210,7 @@ export async function runPrimary(config: EdgeConfig): Promise<void> {
   });
   resolver.start();
   prober.start();
+  void shared.start();
 
   const gather = (): Promise<WorkerCounters[]> => {
     const workers = liveWorkers().filter((w) => w.isConnected());
@@ -237,11 +269,13 @@ export async function runPrimary(config: EdgeConfig): Promise<void> {
   // the workers' registries (counters summed, process gauges summed per prom-client's
   // aggregators) — one node, one set of series
   const registry = metricsRegistry(config);
-  if (registry !== null)
+  if (registry !== null) {
     registerRingMetrics(registry, ring, prober, () => drainingCores.ids, {
       draining: () => drain.draining,
       ready,
     });
+    registerBanMetrics(registry, security.bans);
+  }
 
   let status: StatusServer | null = null;
   if (config.status.enabled) {
@@ -274,7 +308,10 @@ export async function runPrimary(config: EdgeConfig): Promise<void> {
               return { contentType: registry.contentType, body: await all.metrics() };
             }
           : null,
-        edgeAdminRoutes({ ring, prober, drainingCores: () => drainingCores.ids, drain }),
+        [
+          ...edgeAdminRoutes({ ring, prober, drainingCores: () => drainingCores.ids, drain }),
+          ...banAdminRoutes(security.bans, config.security.bans.banSeconds),
+        ],
         logger,
       ),
     );
@@ -298,6 +335,7 @@ export async function runPrimary(config: EdgeConfig): Promise<void> {
     clearInterval(refresh);
     resolver.stop();
     prober.stop();
+    shared.stop();
     const exits = liveWorkers().map(
       (w) =>
         new Promise<void>((resolve) => {
@@ -331,7 +369,11 @@ export async function runWorker(config: EdgeConfig): Promise<void> {
   const registry = metricsRegistry(config);
   const hep = await startHep(config, logger);
   const tap = wireTap(transport, registry, hep); // subscribes before the forwarder
-  const edge = new EdgeNode(config, tap?.wrap() ?? transport, logger, locals);
+  const replay = new IpcReplayGuard((m) => process.send?.(m satisfies ToPrimary));
+  const edge = new EdgeNode(config, tap?.wrap() ?? transport, logger, locals, transport, {
+    report: (r) => process.send?.({ t: 'sec', r } satisfies ToPrimary),
+    replay,
+  });
   if (registry !== null) registerForwarderMetrics(registry, edge, transport);
   edge.start({ probe: false });
 
@@ -342,6 +384,10 @@ export async function runWorker(config: EdgeConfig): Promise<void> {
       edge.forwarder.drainingCores = new Set(m.cores);
     } else if (m.t === 'reject-new') {
       edge.forwarder.rejectNew = true;
+    } else if (m.t === 'ban') {
+      edge.security.bans.apply(m.e);
+    } else if (m.t === 'nc') {
+      replay.answered(m.id, m.fresh);
     } else if (m.t === 'metrics?') {
       void (registry?.getMetricsAsJSON() ?? Promise.resolve([])).then((body) =>
         process.send?.({ t: 'metrics', id: m.id, body } satisfies ToPrimary),

@@ -113,6 +113,38 @@ export const edgeConfigSchema = z.object({
         .optional(),
     })
     .default({}),
+  /**
+   * #12 security defaults: brute-force and scanner bans, shared through Redis when
+   * `security.redis` (or else `auth.redis`) is set, in memory otherwise.
+   */
+  security: z
+    .object({
+      bans: z
+        .object({
+          enabled: z.boolean().default(true),
+          /** failed digest attempts from one source within windowSeconds → ban */
+          maxFailures: z.number().int().min(1).default(10),
+          windowSeconds: z.number().positive().default(60),
+          banSeconds: z.number().positive().default(600),
+          /** a source whose User-Agent matches protection.userAgentBlocklist is banned too */
+          banScanners: z.boolean().default(true),
+          /** failures against one user (any source) within windowSeconds → logged warning */
+          userMaxFailures: z.number().int().min(1).default(50),
+          maxTracked: z.number().int().positive().default(100_000),
+        })
+        .default({}),
+      redis: z
+        .object({
+          host: z.string().default('127.0.0.1'),
+          port: z.number().int().min(1).max(65535).default(6379),
+          password: z.string().optional(),
+          keyPrefix: z.string().default('strata'),
+        })
+        .optional(),
+    })
+    .default({}),
+  /** Server header on responses the edge generates; empty (default) = none (no fingerprint) */
+  serverHeader: z.string().default(''),
   /** worker processes sharing the listening ports (node:cluster); 1 = a single process */
   workers: z.number().int().min(1).max(64).default(1),
   /**

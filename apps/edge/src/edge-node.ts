@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import type { MessageSource } from '@strata/transport';
 import type { SipMessage } from '@strata/parser';
-import { buildAllowList } from './cidr.js';
+import { buildAllowList, inAllowList } from './cidr.js';
 import type { EdgeConfig } from './config.js';
 import { CoreAddressResolver } from './core-resolver.js';
 import { CoreProber } from './core-prober.js';
@@ -19,6 +19,9 @@ import { FlowTokens } from './flow-token.js';
 import { EdgeForwarder, type EdgeTransport, type LocalAddress } from './forwarder.js';
 import { TokenBucketLimiter } from './rate-limiter.js';
 import { CoreRing, type CoreNode } from './ring.js';
+import { EdgeSecurity, type SecurityReport } from './security/edge-security.js';
+import type { ReplayGuard } from './security/nonce-replay.js';
+import { sharedSecurity, type SharedSecurity } from './security/shared.js';
 import { EdgeStats } from './stats.js';
 
 export class EdgeNode {
@@ -29,6 +32,9 @@ export class EdgeNode {
   readonly limiter: TokenBucketLimiter | null;
   /** cores configured by name get their IP here, off the hot path */
   readonly resolver: CoreAddressResolver;
+  /** #12 bans (brute force, scanners) */
+  readonly security: EdgeSecurity;
+  private readonly shared: SharedSecurity | null = null;
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -38,6 +44,11 @@ export class EdgeNode {
     locals: readonly LocalAddress[],
     /** where probes are sent from (default: the forwarding transport); main.ts gives a dedicated one */
     probeTransport: EdgeTransport = transport,
+    /**
+     * Cluster worker: the primary decides bans (reports go to it over IPC) and owns the
+     * (nonce, nc) replay set. Absent: this process decides, sharing through Redis when set.
+     */
+    worker?: { report: (r: SecurityReport) => void; replay: ReplayGuard },
   ) {
     const log = logger.child({ component: 'edge' });
     this.ring = new CoreRing(config.cores.map(parseCore), {
@@ -53,6 +64,20 @@ export class EdgeNode {
     );
     const rl = config.protection.rateLimit;
     const trusted = [...config.protection.trusted];
+    const trustedList = buildAllowList(trusted);
+    this.security = new EdgeSecurity(
+      config,
+      (a) => inAllowList(trustedList, a),
+      logger.child({ component: 'security' }),
+    );
+    let replay: ReplayGuard;
+    if (worker !== undefined) {
+      this.security.delegate = worker.report;
+      replay = worker.replay;
+    } else {
+      this.shared = sharedSecurity(config, this.security.bans, log);
+      replay = this.shared.replay;
+    }
     this.limiter = rl.enabled
       ? new TokenBucketLimiter({
           ratePerSecond: rl.ratePerSecond,
@@ -69,16 +94,18 @@ export class EdgeNode {
       flows: new FlowTokens(),
       limiter: this.limiter,
       limitAction: rl.action,
-      trusted: buildAllowList(trusted),
+      trusted: trustedList,
       scannerAgents: config.protection.userAgentBlocklist.map((s) => s.toLowerCase()),
       domains: config.protection.noOpenRelay
         ? new Set(config.domains.map((d) => d.toLowerCase()))
         : null,
-      digest: config.auth.enabled ? makeDigest(config) : null,
+      digest: config.auth.enabled ? makeDigest(config, replay) : null,
       authMethods: new Set(config.auth.methods.map((m) => m.toUpperCase())),
       locals,
       branchSalt: config.nodeId,
       maxForwards: config.maxForwards,
+      security: this.security,
+      serverHeader: config.serverHeader,
     });
     this.resolver = new CoreAddressResolver(this.ring.allNodes(), {
       intervalMs: CORE_RESOLVE_INTERVAL_MS,
@@ -99,6 +126,7 @@ export class EdgeNode {
     );
     this.resolver.start();
     if (options.probe !== false) this.prober.start();
+    void this.shared?.start();
   }
 
   /** This process's forwarding counters (plain numbers, see README "Status endpoint"). */
@@ -114,6 +142,7 @@ export class EdgeNode {
     this.prober.stop();
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.shared?.stop();
   }
 }
 
@@ -143,7 +172,7 @@ export function parseCore(c: EdgeConfig['cores'][number]): CoreNode {
   };
 }
 
-function makeDigest(config: EdgeConfig): StatelessDigest {
+function makeDigest(config: EdgeConfig, replay: ReplayGuard): StatelessDigest {
   const a = config.auth;
   if (a.secret === undefined)
     throw new Error('auth.secret is required when auth.enabled (shared by all edge nodes)');
@@ -175,6 +204,7 @@ function makeDigest(config: EdgeConfig): StatelessDigest {
       secret: a.secret,
       algorithms: a.algorithms,
       nonceTtlSeconds: a.nonceTtlSeconds,
+      replay,
     },
     source,
   );

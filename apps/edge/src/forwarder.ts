@@ -39,12 +39,13 @@ import type {
 import { EDGE_BRANCH_PREFIX, statelessBranch } from './branch.js';
 import { inAllowList } from './cidr.js';
 import type { CoreProber } from './core-prober.js';
-import type { StatelessDigest } from './digest.js';
+import { isAuthFailure, type StatelessDigest } from './digest.js';
 import type { Flow, FlowTokens } from './flow-token.js';
 import type { TokenBucketLimiter } from './rate-limiter.js';
 import type { CoreNode, CoreRing } from './ring.js';
 import type { EdgeStats } from './stats.js';
 import type { BlockList } from 'node:net';
+import type { EdgeSecurity } from './security/edge-security.js';
 
 /** What the edge needs from its transport beyond the layer contract. */
 export interface EdgeTransport extends Transport {
@@ -80,6 +81,10 @@ export interface ForwarderDeps {
   /** salt for the stateless branch hash (the node id: edges need not agree) */
   branchSalt: string;
   maxForwards: number;
+  /** #12 bans: fed with failed digest attempts and scanners (null: no bans) */
+  security?: EdgeSecurity | null;
+  /** Server header on our own replies; '' = none */
+  serverHeader?: string;
 }
 
 export class EdgeForwarder {
@@ -108,6 +113,11 @@ export class EdgeForwarder {
 
   /** Entry point for every parsed message. Never throws. */
   handle(msg: SipMessage, source: MessageSource): void {
+    // #12: a banned source is dropped before anything else looks at its message
+    if (this.d.security?.isBanned(source.address) === true) {
+      this.d.stats.drop('banned');
+      return;
+    }
     try {
       if (msg.isRequest) this.onRequest(msg, source);
       else this.onResponse(msg, source);
@@ -136,8 +146,9 @@ export class EdgeForwarder {
       return;
     }
     if (!trusted && this.isScanner(req)) {
-      // Scanner silence: no answer tells it nothing lives here.
+      // Scanner silence: no answer tells it nothing lives here; and the source is banned.
       stats.drop('scanner');
+      this.d.security?.scanner(source.address);
       return;
     }
 
@@ -219,7 +230,7 @@ export class EdgeForwarder {
         .getAll(header)
         .map(parseAuth)
         .find((c) => c.params.get('realm') !== undefined);
-      verdict = await digest.verify(req.method, creds);
+      verdict = await digest.verify(req.method, creds, source.address);
     } catch {
       verdict = { ok: false as const, stale: false, reason: 'malformed' as const };
     }
@@ -228,6 +239,11 @@ export class EdgeForwarder {
       return;
     }
     this.d.stats.drop(`auth-${verdict.reason}`);
+    if (isAuthFailure(verdict)) {
+      this.d.security?.authFailure(source.address, verdict.username);
+      // the guess that crossed the threshold gets no answer either
+      if (this.d.security?.isBanned(source.address) === true) return;
+    }
     if (req.method === 'ACK') return;
     // RFC 3261 §22.3 (proxy: 407 Proxy-Authenticate) and §22.2 (registrar: 401 WWW-Authenticate)
     const status = isRegister ? 401 : 407;
@@ -237,7 +253,7 @@ export class EdgeForwarder {
       source,
       status,
       isRegister ? 'Unauthorized' : 'Proxy Authentication Required',
-      digest.challenges(verdict.stale).map((c) => [name, c]),
+      digest.challenges(source.address, verdict.stale).map((c) => [name, c]),
     );
   }
 
@@ -414,7 +430,10 @@ export class EdgeForwarder {
   ): void {
     this.d.stats.repliedLocally++;
     this.d.stats.reject(status);
-    const res = createResponse(req, status, reason, { headers });
+    const server = this.d.serverHeader ?? '';
+    const res = createResponse(req, status, reason, {
+      headers: server !== '' ? [...headers, ['Server', server]] : headers,
+    });
     this.d.transport.sendResponse(res, source).catch((err: unknown) => {
       this.d.stats.sendErrors++;
       this.d.logger.debug({ err }, 'local reply failed');

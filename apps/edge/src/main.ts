@@ -23,6 +23,8 @@ import { DrainingCores } from './ops/draining-cores.js';
 import { EdgeDrain } from './ops/drain.js';
 import { registerForwarderMetrics, registerRingMetrics } from './ops/edge-metrics.js';
 import { drainStaleMs, metricsRegistry, opsHandler, startHep, wireTap } from './ops/setup.js';
+import { banAdminRoutes } from './security/admin.js';
+import { registerBanMetrics } from './security/metrics.js';
 
 async function main(): Promise<void> {
   let config: EdgeConfig;
@@ -113,6 +115,7 @@ async function runSingle(config: EdgeConfig): Promise<void> {
   const ready = (): boolean => !drain.draining && edge.ring.upCount() > 0;
   if (registry !== null) {
     registerForwarderMetrics(registry, edge, transport);
+    registerBanMetrics(registry, edge.security.bans);
     registerRingMetrics(registry, edge.ring, edge.prober, () => drainingCores.ids, {
       draining: () => drain.draining,
       ready,
@@ -146,12 +149,15 @@ async function runSingle(config: EdgeConfig): Promise<void> {
         registry !== null
           ? async () => ({ contentType: registry.contentType, body: await registry.metrics() })
           : null,
-        edgeAdminRoutes({
-          ring: edge.ring,
-          prober: edge.prober,
-          drainingCores: () => drainingCores.ids,
-          drain,
-        }),
+        [
+          ...edgeAdminRoutes({
+            ring: edge.ring,
+            prober: edge.prober,
+            drainingCores: () => drainingCores.ids,
+            drain,
+          }),
+          ...banAdminRoutes(edge.security.bans, config.security.bans.banSeconds),
+        ],
         logger,
       ),
     );

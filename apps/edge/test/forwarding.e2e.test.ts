@@ -208,7 +208,7 @@ describe('edge process: forwarding through two stub cores', () => {
         expect(c.calls().some((r) => r.msg.callId === 'relay-1')).toBe(false);
     });
 
-    it('a scanner User-Agent is dropped without an answer', async () => {
+    it('a scanner User-Agent is dropped without an answer, and its source banned (#12)', async () => {
       await client.send(
         sipRequest({
           method: 'OPTIONS',
@@ -220,8 +220,9 @@ describe('edge process: forwarding through two stub cores', () => {
         }),
         edge.sipPort,
       );
-      // a request sent after it and answered by the edge itself: once its answer is here,
-      // the scanner's request has been handled (same socket, same order) and got nothing
+      // a request sent after it that the edge would answer itself: the source is banned
+      // now (#12), so it is dropped too — once it is counted, the scanner's request has been
+      // handled (same socket, same order) and got nothing
       await client.send(
         sipRequest({
           method: 'OPTIONS',
@@ -233,8 +234,14 @@ describe('edge process: forwarding through two stub cores', () => {
         }),
         edge.sipPort,
       );
-      await reply('scan-fence', 200);
+      await until(
+        'fence dropped as banned',
+        async () =>
+          (await edge.stats()).total.forwarder.dropped['banned'] === 1 ? true : undefined,
+        3_000,
+      );
       expect(client.received.some((r) => r.msg.callId === 'scan-1')).toBe(false);
+      expect(client.received.some((r) => r.msg.callId === 'scan-fence')).toBe(false);
       for (const c of [c1, c2])
         expect(c.calls().some((r) => r.msg.callId === 'scan-1')).toBe(false);
       expect((await edge.stats()).total.forwarder.dropped['scanner']).toBe(1);

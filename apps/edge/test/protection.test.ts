@@ -72,7 +72,12 @@ describe('StatelessDigest (RFC 3261 §22, RFC 8760)', () => {
   const edgeA = new StatelessDigest({ ...opts, algorithms: [...opts.algorithms] }, creds);
   const edgeB = new StatelessDigest({ ...opts, algorithms: [...opts.algorithms] }, creds);
 
-  const answer = (nonce: string, password: string, algorithm: 'SHA-256' | 'MD5' = 'SHA-256') =>
+  const answer = (
+    nonce: string,
+    password: string,
+    algorithm: 'SHA-256' | 'MD5' = 'SHA-256',
+    nc = '00000001',
+  ) =>
     parseAuth(
       digestResponse({
         algorithm,
@@ -83,46 +88,49 @@ describe('StatelessDigest (RFC 3261 §22, RFC 8760)', () => {
         uri: 'sip:bob@strata',
         nonce,
         cnonce: 'c1',
-        nc: '00000001',
+        nc,
       }),
     );
 
   it('challenges with SHA-256 first, then MD5', () => {
-    const c = edgeA.challenges();
+    const c = edgeA.challenges('127.0.0.1');
     expect(c[0]).toMatch(/^Digest realm="strata", nonce="[^"]+", algorithm=SHA-256, qop="auth"$/);
     expect(c[1]).toContain('algorithm=MD5');
   });
 
   it("accepts an answer to another node's challenge (stateless nonce)", async () => {
-    const nonce = /nonce="([^"]+)"/.exec(edgeA.challenges()[0]!)![1]!;
-    expect(await edgeB.verify('INVITE', answer(nonce, 'wonderland'))).toEqual({
+    const nonce = /nonce="([^"]+)"/.exec(edgeA.challenges('127.0.0.1')[0]!)![1]!;
+    expect(await edgeB.verify('INVITE', answer(nonce, 'wonderland'), '127.0.0.1')).toEqual({
       ok: true,
       username: 'alice',
     });
-    expect(await edgeB.verify('INVITE', answer(nonce, 'wonderland', 'MD5'))).toEqual({
+    expect(
+      await edgeB.verify('INVITE', answer(nonce, 'wonderland', 'MD5', '00000002'), '127.0.0.1'),
+    ).toEqual({
       ok: true,
       username: 'alice',
     });
   });
 
   it('rejects a wrong password the same way as an unknown user', async () => {
-    const nonce = /nonce="([^"]+)"/.exec(edgeA.challenges()[0]!)![1]!;
-    const wrong = await edgeA.verify('INVITE', answer(nonce, 'nope'));
+    const nonce = /nonce="([^"]+)"/.exec(edgeA.challenges('127.0.0.1')[0]!)![1]!;
+    const wrong = await edgeA.verify('INVITE', answer(nonce, 'nope'), '127.0.0.1');
     expect(wrong).toMatchObject({ ok: false, stale: false });
     const forged = await edgeA.verify(
       'INVITE',
       answer('AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'wonderland'),
+      '127.0.0.1',
     );
     expect(forged).toMatchObject({ ok: false, reason: 'bad-nonce' });
   });
 
   it('answers stale=true to a correct response with an expired nonce', async () => {
-    const nonce = /nonce="([^"]+)"/.exec(edgeA.challenges()[0]!)![1]!;
+    const nonce = /nonce="([^"]+)"/.exec(edgeA.challenges('127.0.0.1')[0]!)![1]!;
     now += 301_000;
-    expect(await edgeA.verify('INVITE', answer(nonce, 'wonderland'))).toMatchObject({
+    expect(await edgeA.verify('INVITE', answer(nonce, 'wonderland'), '127.0.0.1')).toMatchObject({
       ok: false,
       stale: true,
     });
-    expect(edgeA.challenges(true)[0]).toContain('stale=true');
+    expect(edgeA.challenges('127.0.0.1', true)[0]).toContain('stale=true');
   });
 });

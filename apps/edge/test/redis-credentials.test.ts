@@ -59,7 +59,7 @@ describe('RedisCredentials (real redis-server)', () => {
       },
       new RedisCredentials(redis),
     );
-    const nonce = /nonce="([^"]+)"/.exec(digest.challenges()[0]!)![1]!;
+    const nonce = /nonce="([^"]+)"/.exec(digest.challenges('127.0.0.1')[0]!)![1]!;
     const answer = (username: string, password: string, algorithm: 'MD5' | 'SHA-256') =>
       parseAuth(
         digestResponse({
@@ -74,19 +74,25 @@ describe('RedisCredentials (real redis-server)', () => {
           nc: '00000001',
         }),
       );
-    expect(await digest.verify('REGISTER', answer('alice', 'wonderland', 'SHA-256'))).toEqual({
+    expect(
+      await digest.verify('REGISTER', answer('alice', 'wonderland', 'SHA-256'), '127.0.0.1'),
+    ).toEqual({
       ok: true,
       username: 'alice',
     });
-    expect(await digest.verify('REGISTER', answer('bob', 'builder', 'MD5'))).toEqual({
+    expect(await digest.verify('REGISTER', answer('bob', 'builder', 'MD5'), '127.0.0.1')).toEqual({
       ok: true,
       username: 'bob',
     });
-    expect(await digest.verify('REGISTER', answer('carol', 'x', 'MD5'))).toMatchObject({
-      ok: false,
-      reason: 'unknown-user',
-    });
-    expect(await digest.verify('REGISTER', answer('alice', 'wrong', 'MD5'))).toMatchObject({
+    expect(await digest.verify('REGISTER', answer('carol', 'x', 'MD5'), '127.0.0.1')).toMatchObject(
+      {
+        ok: false,
+        reason: 'unknown-user',
+      },
+    );
+    expect(
+      await digest.verify('REGISTER', answer('alice', 'wrong', 'MD5'), '127.0.0.1'),
+    ).toMatchObject({
       ok: false,
       reason: 'bad-response',
     });
