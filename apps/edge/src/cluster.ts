@@ -60,7 +60,7 @@ type ToPrimary =
   /** #12: a failed digest attempt or a scanner, for the primary to count */
   | { t: 'sec'; r: SecurityReport }
   /** #12: claim a (nonce, nc) pair in the primary's replay set */
-  | { t: 'nc?'; id: number; key: string; nc: string; ttlMs: number };
+  | { t: 'nc?'; id: number; key: string; nc: string; ttlMs: number; holder: string };
 
 const STATS_TIMEOUT_MS = 1_000;
 const START_TIMEOUT_MS = 15_000;
@@ -157,7 +157,7 @@ export async function runPrimary(config: EdgeConfig): Promise<void> {
         security.handle(m.r);
       } else if (m.t === 'nc?') {
         void shared.replay
-          .claim(m.key, m.nc, m.ttlMs)
+          .claim(m.key, m.nc, m.ttlMs, m.holder)
           .then((fresh) => sendTo(w, { t: 'nc', id: m.id, fresh }));
       }
     });

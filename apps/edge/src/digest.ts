@@ -129,11 +129,16 @@ export class StatelessDigest {
     );
   }
 
-  /** `source`: the address the request came from (the nonce must have been issued to it). */
+  /**
+   * `source`: the address the request came from (the nonce must have been issued to it).
+   * `transaction`: what identifies this request's transaction (a retransmission has the
+   * same), so the same (nonce, nc) is accepted again for it but not for another request.
+   */
   async verify(
     method: string,
     credentials: AuthValue | undefined,
     source: string,
+    transaction = '',
   ): Promise<DigestVerdict> {
     if (credentials === undefined || credentials.scheme.toLowerCase() !== 'digest') {
       return { ok: false, stale: false, reason: 'missing' };
@@ -190,7 +195,7 @@ export class StatelessDigest {
     // single use per nc, for the rest of the nonce's lifetime
     const ts = Buffer.from(nonce, 'base64url').subarray(0, 8);
     const ttlMs = (this.options.nonceTtlSeconds - this.ageSeconds(ts) + 1) * 1000;
-    if (!(await this.replay.claim(`${username}:${nonce}`, nc, ttlMs)))
+    if (!(await this.replay.claim(`${username}:${nonce}`, nc, ttlMs, transaction)))
       return { ok: false, stale: true, reason: 'replay', username };
     return { ok: true, username };
   }

@@ -230,7 +230,7 @@ export class EdgeForwarder {
         .getAll(header)
         .map(parseAuth)
         .find((c) => c.params.get('realm') !== undefined);
-      verdict = await digest.verify(req.method, creds, source.address);
+      verdict = await digest.verify(req.method, creds, source.address, branch);
     } catch {
       verdict = { ok: false as const, stale: false, reason: 'malformed' as const };
     }

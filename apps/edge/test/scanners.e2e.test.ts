@@ -64,7 +64,7 @@ describe.skipIf(!HAVE_SIPVICIOUS || process.env.STRATA_SCANNER_E2E !== '1')(
       words = join(dir, 'words.txt');
       writeFileSync(words, Array.from({ length: 200 }, (_, i) => `wrong${i}`).join('\n') + '\n');
       inf = join(dir, 'users.csv');
-      writeFileSync(inf, 'SEQUENTIAL\n1001;s3cret-1001\n1002;s3cret-1002\n');
+      writeFileSync(inf, 'SEQUENTIAL\n1001;s3cret-1001\n');
       core = await new StubCore('c1').bind();
     });
 
@@ -98,6 +98,11 @@ describe.skipIf(!HAVE_SIPVICIOUS || process.env.STRATA_SCANNER_E2E !== '1')(
           join(EDGE_DIR, 'test', 'sipp', 'uac-auth.xml'),
           '-inf',
           inf,
+          // sipp does not expand [field0] inside [authentication …]: credentials come from -au/-ap
+          '-au',
+          '1001',
+          '-ap',
+          's3cret-1001',
           '-i',
           '127.0.0.1',
           '-p',

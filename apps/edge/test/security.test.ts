@@ -156,14 +156,22 @@ describe('digest nonce: source-bound, single use per nc', () => {
 
   it('a replayed (nonce, nc) gets stale=true, the next nc is accepted', async () => {
     const nonce = nonceFor('192.0.2.1');
-    expect((await digest.verify('REGISTER', creds(nonce, '00000001'), '192.0.2.1')).ok).toBe(true);
-    expect(await digest.verify('REGISTER', creds(nonce, '00000001'), '192.0.2.1')).toEqual({
+    expect(
+      (await digest.verify('REGISTER', creds(nonce, '00000001'), '192.0.2.1', 'tx-1')).ok,
+    ).toBe(true);
+    // a UDP retransmission of the same request (same transaction) is not a replay
+    expect(
+      (await digest.verify('REGISTER', creds(nonce, '00000001'), '192.0.2.1', 'tx-1')).ok,
+    ).toBe(true);
+    expect(await digest.verify('REGISTER', creds(nonce, '00000001'), '192.0.2.1', 'tx-2')).toEqual({
       ok: false,
       stale: true,
       reason: 'replay',
       username: 'alice',
     });
-    expect((await digest.verify('REGISTER', creds(nonce, '00000002'), '192.0.2.1')).ok).toBe(true);
+    expect(
+      (await digest.verify('REGISTER', creds(nonce, '00000002'), '192.0.2.1', 'tx-3')).ok,
+    ).toBe(true);
     // two challenges in the same second get different nonces
     expect(nonceFor('192.0.2.1')).not.toBe(nonceFor('192.0.2.1'));
   });
@@ -188,13 +196,14 @@ describe('digest nonce: source-bound, single use per nc', () => {
   it('the memory replay set expires pairs and fails closed when full', () => {
     let now = 0;
     const g = new MemoryReplayGuard(2, () => now);
-    expect(g.claimSync('n', '1', 1000)).toBe(true);
-    expect(g.claimSync('n', '1', 1000)).toBe(false);
-    expect(g.claimSync('n', '2', 1000)).toBe(true);
-    expect(g.claimSync('n', '3', 1000)).toBe(false); // full of live pairs: refuse
+    expect(g.claimSync('n', '1', 1000, 'a')).toBe(true);
+    expect(g.claimSync('n', '1', 1000, 'a')).toBe(true); // the same transaction again
+    expect(g.claimSync('n', '1', 1000, 'b')).toBe(false); // another request: replay
+    expect(g.claimSync('n', '2', 1000, 'c')).toBe(true);
+    expect(g.claimSync('n', '3', 1000, 'd')).toBe(false); // full of live pairs: refuse
     now = 1000;
-    expect(g.claimSync('n', '3', 1000)).toBe(true); // expired ones swept
-    expect(g.claimSync('n', '1', 1000)).toBe(true);
+    expect(g.claimSync('n', '3', 1000, 'd')).toBe(true); // expired ones swept
+    expect(g.claimSync('n', '1', 1000, 'b')).toBe(true);
   });
 });
 

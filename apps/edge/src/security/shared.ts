@@ -56,11 +56,12 @@ export class IpcReplayGuard implements ReplayGuard {
       key: string;
       nc: string;
       ttlMs: number;
+      holder: string;
     }) => void,
     private readonly timeoutMs = 1_000,
   ) {}
 
-  claim(nonce: string, nc: string, ttlMs: number): Promise<boolean> {
+  claim(nonce: string, nc: string, ttlMs: number, holder: string): Promise<boolean> {
     const id = ++this.seq;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -72,7 +73,7 @@ export class IpcReplayGuard implements ReplayGuard {
         this.waits.delete(id);
         resolve(fresh);
       });
-      this.send({ t: 'nc?', id, key: nonce, nc, ttlMs });
+      this.send({ t: 'nc?', id, key: nonce, nc, ttlMs, holder });
     });
   }
 
