@@ -13,8 +13,11 @@
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import {
   edgeEnv,
+  runSipp,
+  SIPP_DIR,
   sippUac,
   startEdge,
   StubCore,
@@ -105,5 +108,26 @@ describe('edge process: flood from one source while sipp calls from another', ()
     // loopback UDP can drop under load (socket buffer): most, not all, must be counted
     expect(parseErrors).toBeGreaterThan(sent.garbage * 0.5);
     expect(limited).toBeGreaterThan(sent.requests * 0.5);
+  }, 40_000);
+
+  it('the sipp flood source (infra/sipp/flood.xml) from 127.0.0.3 is rate-limited; calls still pass', async () => {
+    const before = (await edge.stats()).total.forwarder.dropped['rate-limit'] ?? 0;
+    const [calls, flood] = await Promise.all([
+      sippUac(edge.sipPort, 20, 10),
+      runSipp(
+        ['-sf', join(SIPP_DIR, 'flood.xml'), '-i', '127.0.0.3', '-r', '2000', '-m', '6000'].concat([
+          '-timeout',
+          '15s',
+          `127.0.0.1:${edge.sipPort}`,
+        ]),
+        30_000,
+      ),
+    ]);
+    expect(calls.code, calls.stderr + calls.stats).toBe(0);
+    expect(flood.code).toBe(0);
+    expect(edge.proc.exitCode).toBeNull();
+    const limited = ((await edge.stats()).total.forwarder.dropped['rate-limit'] ?? 0) - before;
+    // 6000 OPTIONS from one source against 200/s with a 400 burst: most are dropped
+    expect(limited).toBeGreaterThan(3_000);
   }, 40_000);
 });

@@ -95,7 +95,7 @@ describe.skipIf(!HAVE_SIPVICIOUS || process.env.STRATA_SCANNER_E2E !== '1')(
       runSipp(
         [
           '-sf',
-          join(EDGE_DIR, 'test', 'sipp', 'uac-auth.xml'),
+          join(EDGE_DIR, '..', '..', 'infra', 'sipp', 'uac-auth.xml'),
           '-inf',
           inf,
           // sipp does not expand [field0] inside [authentication …]: credentials come from -au/-ap

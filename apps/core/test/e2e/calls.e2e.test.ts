@@ -302,6 +302,35 @@ describe('core end to end (edge + core + sipp)', () => {
     expect((await core.stats()).core.natAliased).toBe(before + 1);
   });
 
+  it('retransmission storm from sipp (infra/sipp/uac-storm.xml): the UAS sees the INVITE once', async () => {
+    const uasSock = dgram.createSocket('udp4');
+    try {
+      await new Promise<void>((r) => uasSock.bind(P['storm'], '127.0.0.1', () => r()));
+      let invites = 0;
+      let acks = 0;
+      uasSock.on('message', (buf, rinfo) => {
+        const text = buf.toString();
+        if (text.startsWith('INVITE ')) {
+          invites++;
+          uasSock.send(answer(text, 486, 'Busy Here'), rinfo.port, rinfo.address);
+        } else if (text.startsWith('ACK ')) acks++;
+      });
+      // the core answers each copy with a 100, between the sends too: not a reason to abort
+      const run = caller(
+        'uac-storm.xml',
+        'storm',
+        ['-default_behaviors', 'all,-abortunexp'],
+        P['stormCaller'],
+      );
+      const result = await run.done;
+      expect(result.code, result.errors + result.stdout).toBe(0);
+      await until('ACK at the UAS', () => (acks > 0 ? true : undefined), 5000);
+      expect(invites).toBe(1);
+    } finally {
+      await new Promise<void>((r) => uasSock.close(() => r()));
+    }
+  });
+
   it('retransmission storm: 10 copies of one INVITE, the UAS sees it once', async () => {
     const uasSock = dgram.createSocket('udp4');
     const callerSock = dgram.createSocket('udp4');
