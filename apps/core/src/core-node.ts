@@ -20,6 +20,7 @@ import {
 import type { MessageSource, Transport, TransportProtocol } from '@strata/transport';
 import type { Logger } from 'pino';
 import type { CoreConfig } from './config.js';
+import { MediaCalls } from './media/media-calls.js';
 import { MediaGroup } from './media/media-group.js';
 import type { CoreStores } from './dialogs/stores.js';
 import { TransactionDialogSender } from './dialogs/transaction-sender.js';
@@ -52,6 +53,8 @@ export class CoreNode {
   readonly registrar: Registrar;
   readonly router: CoreRouter;
   readonly mediaGroups: Map<string, MediaGroup>;
+  /** which media server each answered call is counted on (least-active) */
+  readonly mediaCalls: MediaCalls;
   readonly dialogs: DialogTracker;
   readonly natKeepalive: NatKeepalive;
   private mediaProber: MediaProber;
@@ -140,6 +143,7 @@ export class CoreNode {
       },
       this.log,
     );
+    this.mediaCalls = new MediaCalls(this.mediaGroups);
     this.table = new RouteTable(config.routes);
     this.router = new CoreRouter(
       () => this.table,
@@ -148,6 +152,7 @@ export class CoreNode {
       () => this.config.huntGroups,
       config,
       this.log,
+      this.mediaCalls,
     );
     this.proxy = new StatefulProxy(this.layer, {
       router: (req, source) => this.route(req, source),
@@ -162,6 +167,10 @@ export class CoreNode {
   }
 
   start(): void {
+    this.dialogs.onEvent((e) => {
+      if (e.type === 'confirmed') this.mediaCalls.confirmed(e.state.callId, e.state.id);
+      else if (e.type === 'terminated') this.mediaCalls.terminated(e.state.callId, e.state.id);
+    });
     this.dialogs.onEvent((e) => {
       if (e.type === 'confirmed') this.events.confirmed++;
       else if (e.type === 'hold') {

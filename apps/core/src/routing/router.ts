@@ -10,6 +10,7 @@ import type { FailureContext, ProxyTarget, RouteDecision } from '@strata/transac
 import type { MessageSource } from '@strata/transport';
 import type { Logger } from 'pino';
 import type { CoreConfig, HuntGroupConfig, TargetConfig } from '../config.js';
+import type { MediaCalls } from '../media/media-calls.js';
 import type { MediaGroup } from '../media/media-group.js';
 import { lookupAor } from '../registrar/aor.js';
 import type { Binding } from '../registrar/binding.js';
@@ -22,6 +23,8 @@ interface Pending {
   kind: 'media' | 'hunt';
   group: string;
   next: ProxyTarget[];
+  /** media: the server URI of each target in `next` (active-call accounting) */
+  servers?: string[];
   /** statuses that move on (media: the group's failoverOn + timeouts) */
   moveOn: (status: number) => boolean;
 }
@@ -36,6 +39,8 @@ export class CoreRouter {
     private readonly huntGroups: () => Readonly<Record<string, HuntGroupConfig>>,
     private readonly config: Pick<CoreConfig, 'nodeId'>,
     private readonly logger: Logger,
+    /** active-call accounting of dialog-mode calls sent to media groups */
+    private readonly mediaCalls?: MediaCalls,
   ) {}
 
   /** The route for an initial request, or null (404). */
@@ -58,7 +63,7 @@ export class CoreRouter {
     const match = known === undefined ? this.match(req, source) : known;
     if (match === null) return { action: 'reply', status: 404, reason: 'Not Found' };
     for (const alt of match.route.targets) {
-      const targets = await this.resolveAlternative(req, alt);
+      const targets = await this.resolveAlternative(req, alt, match.mode === 'dialog');
       if (targets.length > 0) return { action: 'relay', targets };
     }
     // registrar-only routes: the user is not registered (RFC 3261 §16.5: empty target set → 480)
@@ -73,6 +78,8 @@ export class CoreRouter {
     const status = last?.status ?? 408;
     if (!p.moveOn(status)) return;
     const next = p.next.shift()!;
+    const server = p.servers?.shift();
+    if (server !== undefined) this.mediaCalls?.assign(ctx.request.callId, p.group, server);
     this.logger.debug(
       { callId: ctx.request.callId, group: p.group, status, next: next.uri },
       'trying next target',
@@ -97,10 +104,14 @@ export class CoreRouter {
     }
   }
 
-  private async resolveAlternative(req: SipRequest, alt: TargetConfig): Promise<ProxyTarget[]> {
+  private async resolveAlternative(
+    req: SipRequest,
+    alt: TargetConfig,
+    tracked: boolean,
+  ): Promise<ProxyTarget[]> {
     if ('registrar' in alt) return this.registered(req);
     if ('uri' in alt) return [{ uri: alt.uri, destination: await destinationOf(alt.uri) }];
-    if ('mediaGroup' in alt) return this.media(req, alt.mediaGroup);
+    if ('mediaGroup' in alt) return this.media(req, alt.mediaGroup, tracked);
     return this.hunt(req, alt.huntGroup);
   }
 
@@ -124,7 +135,8 @@ export class CoreRouter {
     return out;
   }
 
-  private async media(req: SipRequest, name: string): Promise<ProxyTarget[]> {
+  /** `tracked`: a dialog-mode INVITE, whose confirmed/terminated events count it on the server. */
+  private async media(req: SipRequest, name: string, tracked: boolean): Promise<ProxyTarget[]> {
     const group = this.mediaGroups.get(name);
     if (group === undefined) return [];
     const order = group.order(req.callId);
@@ -133,10 +145,13 @@ export class CoreRouter {
     for (const t of order)
       targets.push({ uri: mediaRequestUri(req, t.uri), destination: await destinationOf(t.uri) });
     const [first, ...rest] = targets;
+    const count = tracked && req.method === 'INVITE' && this.mediaCalls !== undefined;
+    if (count) this.mediaCalls.assign(req.callId, name, order[0]!.uri);
     this.pending.set(req, {
       kind: 'media',
       group: name,
       next: rest,
+      ...(count ? { servers: order.slice(1).map((t) => t.uri) } : {}),
       moveOn: (s) => group.isFailover(s) || s === 408,
     });
     return [first!];

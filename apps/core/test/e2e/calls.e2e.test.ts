@@ -73,6 +73,9 @@ beforeAll(async () => {
     'storm',
     'stormCaller',
     'dead',
+    'la1',
+    'la2',
+    'caller2',
   ];
   const ports = await freeUdpPorts(names.length);
   P = Object.fromEntries(names.map((n, i) => [n, ports[i]!]));
@@ -84,6 +87,7 @@ beforeAll(async () => {
       { name: 'busy', match: { user: '^busy$' }, targets: [{ uri: u('busy', P['busy']!) }] },
       { name: 'ring', match: { user: '^ring$' }, targets: [{ uri: u('ring', P['ring']!) }] },
       { name: 'storm', match: { user: '^storm$' }, targets: [{ uri: u('storm', P['storm']!) }] },
+      { name: 'la', match: { user: '^la$' }, targets: [{ mediaGroup: 'la' }] },
       { name: 'seq', match: { user: '^seq$' }, targets: [{ huntGroup: 'seq' }] },
       { name: 'allfail', match: { user: '^allfail$' }, targets: [{ huntGroup: 'allfail' }] },
       {
@@ -107,6 +111,11 @@ beforeAll(async () => {
       // no probes: the media UAS comes and goes between tests, and sipp -aa counts an
       // auto-answered OPTIONS as one of its -m calls
       media: { targets: [{ uri: `sip:127.0.0.1:${P['media']}` }], probe: { enabled: false } },
+      la: {
+        algorithm: 'least-active',
+        targets: [{ uri: `sip:127.0.0.1:${P['la1']}` }, { uri: `sip:127.0.0.1:${P['la2']}` }],
+        probe: { enabled: false },
+      },
       dead: {
         targets: [{ uri: `sip:127.0.0.1:${P['dead']}` }],
         probe: { intervalMs: 100, timeoutMs: 100, downAfter: 2 },
@@ -159,6 +168,30 @@ describe('core end to end (edge + core + sipp)', () => {
     ).toBe(true);
     const s = await core.stats();
     expect(s.dialogs.active).toBe(0);
+  });
+
+  it('least-active media group: a second concurrent call goes to the idle server', async () => {
+    const la = (): Promise<number[]> =>
+      core.stats().then((s) => s.mediaGroups['la']!.targets.map((t) => t.active));
+    // each server takes exactly one call: both calls on one server would leave the other waiting
+    const s1 = uasOn('uas.xml', P['la1']!, 1);
+    const s2 = uasOn('uas.xml', P['la2']!, 1);
+    await Promise.all([listening(P['la1']!), listening(P['la2']!)]);
+    const long = caller('uac.xml', 'la', ['-d', '3000']);
+    await until('first call counted', async () => ((await la())[0] === 1 ? true : undefined), 5000);
+    const short = caller('uac.xml', 'la', ['-d', '100'], P['caller2']);
+    const r2 = await short.done;
+    expect(r2.code, r2.errors).toBe(0);
+    expect((await s2.done).code).toBe(0);
+    expect(await la()).toEqual([1, 0]);
+    const r1 = await long.done;
+    expect(r1.code, r1.errors).toBe(0);
+    expect((await s1.done).code).toBe(0);
+    await until(
+      'counts back to 0',
+      async () => ((await la()).every((n) => n === 0) ? true : undefined),
+      5000,
+    );
   });
 
   it('registration, then a call reaches the registered UA (not the media group)', async () => {

@@ -255,7 +255,7 @@ export interface CoreStats {
     contacts: number;
     natKeepalive: { sent: number; failed: number; removed: number };
   };
-  mediaGroups: Record<string, { targets: { uri: string; up: boolean }[] }>;
+  mediaGroups: Record<string, { targets: { uri: string; up: boolean; active: number }[] }>;
   core: { takeoverRequests: number; adopted: number; natAliased: number; reloads: number };
   events: {
     confirmed: number;
