@@ -76,6 +76,8 @@ beforeAll(async () => {
     'la1',
     'la2',
     'caller2',
+    'carol',
+    'bnew',
   ];
   const ports = await freeUdpPorts(names.length);
   P = Object.fromEntries(names.map((n, i) => [n, ports[i]!]));
@@ -87,6 +89,7 @@ beforeAll(async () => {
       { name: 'busy', match: { user: '^busy$' }, targets: [{ uri: u('busy', P['busy']!) }] },
       { name: 'ring', match: { user: '^ring$' }, targets: [{ uri: u('ring', P['ring']!) }] },
       { name: 'storm', match: { user: '^storm$' }, targets: [{ uri: u('storm', P['storm']!) }] },
+      { name: 'carol', match: { user: '^carol$' }, targets: [{ uri: u('carol', P['carol']!) }] },
       { name: 'la', match: { user: '^la$' }, targets: [{ mediaGroup: 'la' }] },
       { name: 'seq', match: { user: '^seq$' }, targets: [{ huntGroup: 'seq' }] },
       { name: 'allfail', match: { user: '^allfail$' }, targets: [{ huntGroup: 'allfail' }] },
@@ -290,10 +293,12 @@ describe('core end to end (edge + core + sipp)', () => {
     expect(after.resumes - before.resumes).toBe(1);
   });
 
-  it('blind transfer: REFER relayed, 202, NOTIFY sipfrag back; CDR carries referTo', async () => {
+  it('blind transfer: REFER relayed, 202, NOTIFY sipfrag back, then the transferee calls the target', async () => {
     const callee = uasOn('uas-refer.xml', P['media']!, 1);
-    await listening(P['media']!);
-    const run = caller('uac-refer.xml', 'transfer', ['-key', 'refer_to', 'carol@127.0.0.1']);
+    const carol = uasOn('uas.xml', P['carol']!, 1);
+    await Promise.all([listening(P['media']!), listening(P['carol']!)]);
+    const target = `carol@127.0.0.1:${P['carol']}`;
+    const run = caller('uac-refer.xml', 'transfer', ['-key', 'refer_to', target]);
     const r = await run.done;
     expect(r.code, r.errors).toBe(0);
     expect((await callee.done).code).toBe(0);
@@ -305,8 +310,97 @@ describe('core end to end (edge + core + sipp)', () => {
       },
       5000,
     );
-    expect(String(cdr?.['referTo'])).toContain('carol@127.0.0.1');
+    expect(String(cdr?.['referTo'])).toContain(target);
     expect(cdr?.['referStatus']).toBe(200);
+    // the transferee (B) places the new call to the Refer-To target, naming the transferor
+    const transferor = `sip:sipp@127.0.0.1:${P['caller']}`;
+    const placed = caller(
+      'uac-referred.xml',
+      'carol',
+      ['-d', '100', '-key', 'referred_by', transferor],
+      P['bnew'],
+    );
+    const r2 = await placed.done;
+    expect(r2.code, r2.errors).toBe(0);
+    expect((await carol.done).code).toBe(0);
+    const [second] = await until(
+      'transferee CDR',
+      () => {
+        const c = cdrsOf(placed);
+        return c.length > 0 ? c : undefined;
+      },
+      5000,
+    );
+    expect(second?.['disposition']).toBe('ANSWERED');
+    expect(String(second?.['referredBy'])).toContain(transferor);
+  });
+
+  it('attended transfer (RFC 3891): B calls C with Replaces for the A–C consultation call; CDRs linked', async () => {
+    // A–B: the call A transfers (REFER with Refer-To <C?Replaces=…>); A–C: the consultation
+    // call; B then calls C with Replaces naming A–C, C answers, and the A–C leg is hung up.
+    const b = uasOn('uas-refer.xml', P['media']!, 1);
+    const c = uasOn('uas.xml', P['carol']!, 2);
+    await Promise.all([listening(P['media']!), listening(P['carol']!)]);
+    const consult = caller('uac.xml', 'carol', ['-d', '3000'], P['caller2']);
+    await until(
+      'A–C confirmed',
+      async () => ((await core.stats()).dialogs.confirmed >= 1 ? true : undefined),
+      5000,
+    );
+    const cPid = c.proc.pid!;
+    const aPid = consult.proc.pid!;
+    const acCallId = `1-${aPid}@127.0.0.1`;
+    const acFromTag = `${aPid}SIPpTag001`;
+    const acToTag = `${cPid}SIPpTag011`;
+    const replaces = `${acCallId};to-tag=${acToTag};from-tag=${acFromTag}`;
+    const target = `carol@127.0.0.1:${P['carol']}?Replaces=${encodeURIComponent(replaces)}`;
+    const refer = caller('uac-refer.xml', 'transfer', ['-key', 'refer_to', target]);
+    const r1 = await refer.done;
+    expect(r1.code, r1.errors).toBe(0);
+    expect((await b.done).code).toBe(0);
+    // B's new INVITE, carrying Replaces: routed to C like any call to carol
+    const transferor = `sip:sipp@127.0.0.1:${P['caller']}`;
+    const replacing = caller(
+      'uac-replaces.xml',
+      'carol',
+      ['-d', '100', '-key', 'replaces', replaces, '-key', 'referred_by', transferor],
+      P['bnew'],
+    );
+    const r2 = await replacing.done;
+    expect(r2.code, r2.errors).toBe(0);
+    const r3 = await consult.done;
+    expect(r3.code, r3.errors).toBe(0);
+    expect((await c.done).code).toBe(0);
+    const [referCdr] = await until(
+      'REFER call CDR',
+      () => {
+        const x = cdrsOf(refer);
+        return x.length > 0 ? x : undefined;
+      },
+      5000,
+    );
+    expect(String(referCdr?.['referTo'])).toContain('Replaces=');
+    const [newCdr] = await until(
+      'replacing CDR',
+      () => {
+        const x = cdrsOf(replacing);
+        return x.length > 0 ? x : undefined;
+      },
+      5000,
+    );
+    const [oldCdr] = await until(
+      'replaced CDR',
+      () => {
+        const x = cdrsOf(consult);
+        return x.length > 0 ? x : undefined;
+      },
+      5000,
+    );
+    expect(newCdr?.['disposition']).toBe('ANSWERED');
+    expect(oldCdr?.['dialogId']).toBe(`${acCallId}:${acFromTag}:${acToTag}`);
+    expect(newCdr?.['replaces']).toBe(oldCdr?.['dialogId']);
+    expect(oldCdr?.['replacedBy']).toBe(newCdr?.['dialogId']);
+    expect(String(newCdr?.['referredBy'])).toContain(transferor);
   });
 
   it('NAT: a Contact that is not the source gets an alias; the callee BYE reaches the caller', async () => {
