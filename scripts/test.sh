@@ -8,6 +8,8 @@ cd "$STRATA_ROOT"
 ensure_pnpm
 ensure_command redis-server redis-server
 ensure_command sipp sip-tester
+# real scanners for the security tests (#12); those tests skip without them
+ensure_command svmap sipvicious || log "sipvicious missing: the scanner tests will be skipped"
 pnpm_install
 
 log "build"
