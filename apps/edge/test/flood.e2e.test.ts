@@ -110,24 +110,31 @@ describe('edge process: flood from one source while sipp calls from another', ()
     expect(limited).toBeGreaterThan(sent.requests * 0.5);
   }, 40_000);
 
-  it('the sipp flood source (infra/sipp/flood.xml) from 127.0.0.3 is rate-limited; calls still pass', async () => {
+  // issue #12: a sipp flood from one source at 20k msgs/s for 5 s while calls run from another
+  it('the sipp flood source (infra/sipp/flood.xml, 20k/s for 5 s) from 127.0.0.3 is rate-limited; calls still pass', async () => {
     const before = (await edge.stats()).total.forwarder.dropped['rate-limit'] ?? 0;
     const [calls, flood] = await Promise.all([
       sippUac(edge.sipPort, 20, 10),
       runSipp(
-        ['-sf', join(SIPP_DIR, 'flood.xml'), '-i', '127.0.0.3', '-r', '2000', '-m', '6000'].concat([
-          '-timeout',
-          '15s',
-          `127.0.0.1:${edge.sipPort}`,
-        ]),
+        [
+          '-sf',
+          join(SIPP_DIR, 'flood.xml'),
+          '-i',
+          '127.0.0.3',
+          '-r',
+          '20000',
+          '-m',
+          '100000',
+        ].concat(['-timeout', '20s', `127.0.0.1:${edge.sipPort}`]),
         30_000,
       ),
     ]);
     expect(calls.code, calls.stderr + calls.stats).toBe(0);
-    expect(flood.code).toBe(0);
+    expect(flood.code, flood.stderr + flood.stats).toBe(0);
     expect(edge.proc.exitCode).toBeNull();
     const limited = ((await edge.stats()).total.forwarder.dropped['rate-limit'] ?? 0) - before;
-    // 6000 OPTIONS from one source against 200/s with a 400 burst: most are dropped
-    expect(limited).toBeGreaterThan(3_000);
-  }, 40_000);
+    // 100k OPTIONS from one source against 200/s with a 400 burst: most are dropped (loopback
+    // UDP itself drops some under this load, so not all reach the limiter)
+    expect(limited).toBeGreaterThan(50_000);
+  }, 45_000);
 });
