@@ -72,6 +72,10 @@ export class SipTransport implements Transport, ConnectionOwner {
   private readonly table = new ConnectionTable();
   private readonly connecting = new Map<string, Promise<Connection>>();
   private started = false;
+  /** udpFor's one-entry cache: last destination address, its family (0: not an IP) and socket spelling */
+  private lastUdpDest = '';
+  private lastUdpFamily = 0;
+  private lastUdpAddress = '';
 
   constructor(options: SipTransportOptions) {
     this.config = options;
@@ -199,14 +203,29 @@ export class SipTransport implements Transport, ConnectionOwner {
       destination.localPort === undefined &&
       bytes.length <= this.options.udpMtuThreshold
     ) {
-      const family = isIP(destination.address);
-      const l = family === 4 ? this.udp4 : family === 6 ? this.udp6 : null;
+      const l = this.udpFor(destination.address);
       if (l !== null) {
-        const address = family === 4 ? destination.address : normalizeAddress(destination.address);
-        return l.send(bytes, destination.port, address);
+        return l.send(bytes, destination.port, this.lastUdpAddress);
       }
     }
     return this.sendSlow(msg, bytes, destination);
+  }
+
+  /**
+   * The UDP listener for an IP-literal destination, or null (a name, or no
+   * listener of its family). The last destination is remembered in fields:
+   * a forwarder sends to the same next hop over and over, and isIP (a RegExp)
+   * per message is then skipped. Sets lastUdpAddress to the socket's spelling.
+   */
+  private udpFor(address: string): UdpListener | null {
+    if (address !== this.lastUdpDest) {
+      const family = isIP(address);
+      this.lastUdpDest = address;
+      this.lastUdpFamily = family;
+      this.lastUdpAddress = family === 6 ? normalizeAddress(address) : address;
+    }
+    const family = this.lastUdpFamily;
+    return family === 4 ? this.udp4 : family === 6 ? this.udp6 : null;
   }
 
   private async sendSlow(
@@ -574,9 +593,11 @@ export class SipTransport implements Transport, ConnectionOwner {
     const answer = errorResponseFor(bytes, err, source.address, source.port);
     if (answer === null) return;
     this.counters.errorResponsesSent++;
-    const sent =
-      conn !== null ? conn.write(answer) : udp!.send(answer, source.port, source.address);
-    sent.catch((e: unknown) => this.log.debug({ err: e }, 'error response not sent'));
+    if (conn === null) {
+      udp!.sendAndForget(answer, source.port, source.address);
+      return;
+    }
+    conn.write(answer).catch((e: unknown) => this.log.debug({ err: e }, 'error response not sent'));
   }
 }
 

@@ -36,7 +36,9 @@ export class UdpListener {
       ...(config.recvBufferSize !== undefined ? { recvBufferSize: config.recvBufferSize } : {}),
       ...(config.sendBufferSize !== undefined ? { sendBufferSize: config.sendBufferSize } : {}),
     });
-    this.socket.on('message', (msg, rinfo) => onDatagram(this, msg, rinfo));
+    this.socket.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) =>
+      onDatagram(this, msg, rinfo),
+    );
     // ICMP errors and the like must never reach the process as an uncaught 'error'
     this.socket.on('error', (err) => this.log.warn({ err }, 'udp socket error'));
   }
@@ -72,6 +74,21 @@ export class UdpListener {
       });
     });
   }
+
+  /**
+   * Send one datagram when nobody waits for the outcome (error responses to
+   * unparsable datagrams): one preallocated callback counts it, no promise.
+   */
+  sendAndForget(bytes: Buffer, port: number, address: string): void {
+    this.socket.send(bytes, port, address, this.counted);
+  }
+
+  private readonly counted = (err: Error | null): void => {
+    if (err) {
+      this.counters.sendErrors++;
+      this.log.debug({ err }, 'udp send failed');
+    } else this.counters.messagesOut.udp++;
+  };
 
   stop(): Promise<void> {
     return new Promise((resolve) => {

@@ -5,9 +5,6 @@
 import { serializeVia, type SipRequest } from '@strata/parser';
 import { normalizeAddress } from './address.js';
 
-/** `;rport` without a value, as a whole parameter (RFC 3581 §3). */
-const BARE_RPORT = /;[ \t]*rport(?=[ \t]*(?:;|$))/i;
-
 /**
  * Add `received` / fill `rport` in the request's top Via, in place. Only the
  * top Via value is rewritten (other Via values and lines keep their bytes).
@@ -15,7 +12,8 @@ const BARE_RPORT = /;[ \t]*rport(?=[ \t]*(?:;|$))/i;
  * top Via has to be parsed and is malformed.
  *
  * Hot path: the common cases (nothing to add; bare rport) are decided and
- * edited on the raw text, without building a Via object.
+ * edited on the raw text with indexOf/charCode scans (no RegExp, no Via
+ * object), and the rewritten value is built as one string.
  */
 export function applyReceived(
   request: SipRequest,
@@ -26,18 +24,19 @@ export function applyReceived(
   if (raw === undefined) return false;
   // RFC 3581 §4: "rport" without a value asks for the source port, and then
   // received is added even when it equals the sent-by host.
-  const wantsRport = raw.indexOf('port') >= 0 && BARE_RPORT.test(raw);
+  const rport = raw.indexOf('port') >= 0 ? findParam(raw, 'rport', false) : -1;
+  const wantsRport = rport >= 0;
   // RFC 3261 §18.2.1: "If the host portion of the "sent-by" parameter contains
   // a domain name, or if it contains an IP address that differs from the packet
   // source address, the server MUST add a "received" parameter".
   if (!wantsRport && sameHost(sentByHost(raw), sourceAddress)) return true;
 
   let edited: string;
-  if (raw.indexOf('"') < 0 && !/;[ \t]*received[ \t]*=/i.test(raw)) {
+  if (raw.indexOf('"') < 0 && findParam(raw, 'received', true) < 0) {
     // plain text edit: fill rport in place, append received
-    edited =
-      (wantsRport ? raw.replace(BARE_RPORT, `;rport=${sourcePort}`) : raw) +
-      `;received=${sourceAddress}`;
+    edited = wantsRport
+      ? `${raw.slice(0, rport)};rport=${sourcePort}${raw.slice(paramEnd(raw, rport, 5))};received=${sourceAddress}`
+      : `${raw};received=${sourceAddress}`;
   } else {
     // quoted parameter values or a received already there: go through the grammar
     const via = request.topVia!;
@@ -51,6 +50,40 @@ export function applyReceived(
   request.headers.removeFirstValue('via');
   request.headers.prepend('Via', edited);
   return true;
+}
+
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+/** Index just after the (lowercase, ASCII) parameter name that follows the ';' at `semi`. */
+function paramEnd(raw: string, semi: number, nameLength: number): number {
+  let i = semi + 1;
+  while (isWs(raw.charCodeAt(i))) i++;
+  return i + nameLength;
+}
+
+/**
+ * Index of the ';' that starts parameter `name` (lowercase ASCII letters,
+ * matched case-insensitively), or -1. `withValue`: the name must be followed
+ * by '=' (`;received=`); otherwise by ';' or the end, i.e. no value (a bare
+ * `;rport`, RFC 3581 §3). Whitespace around the name is allowed.
+ */
+function findParam(raw: string, name: string, withValue: boolean): number {
+  const n = raw.length;
+  for (let semi = raw.indexOf(';'); semi >= 0; semi = raw.indexOf(';', semi + 1)) {
+    let i = semi + 1;
+    while (i < n && isWs(raw.charCodeAt(i))) i++;
+    if (i + name.length > n) return -1;
+    let k = 0;
+    while (k < name.length && (raw.charCodeAt(i + k) | 0x20) === name.charCodeAt(k)) k++;
+    if (k < name.length) continue;
+    i += k;
+    while (i < n && isWs(raw.charCodeAt(i))) i++;
+    if (withValue ? raw.charCodeAt(i) === 0x3d /* = */ : i === n || raw.charCodeAt(i) === 0x3b)
+      return semi;
+  }
+  return -1;
 }
 
 /** The sent-by host of a raw Via value ("SIP/2.0/UDP host:port;…"), brackets kept. */
