@@ -415,3 +415,37 @@ describe('forwarder: no enumeration, bans, no fingerprint', () => {
     expect(custom.sent[0]!.headers.get('server')).toBe('PBX');
   });
 });
+
+describe('ban list in the admin API (GET, POST, DELETE /admin/bans)', () => {
+  it('lists, adds and lifts bans; refuses trusted addresses and bad input', async () => {
+    const { banAdminRoutes } = await import('../src/security/admin.js');
+    const { BanList } = await import('../src/security/ban-list.js');
+    let now = 0;
+    const bans = new BanList({
+      maxFailures: 10,
+      windowMs: 60_000,
+      banMs: 600_000,
+      userMaxFailures: 50,
+      now: () => now,
+      isExempt: (a) => a === '10.0.0.1',
+    });
+    const routes = banAdminRoutes(bans, 600);
+    const call = (method: string, query = '') => {
+      const route = routes.find((r) => r.method === method)!;
+      const q = new URLSearchParams(query);
+      return route.handle({ method, path: '/bans', query: q, body: {}, params: [] }) as {
+        status: number;
+        body: Record<string, unknown>;
+      };
+    };
+    expect(call('POST', 'address=192.0.2.9&seconds=60').status).toBe(201);
+    expect(call('GET').body['bans']).toEqual([expect.objectContaining({ address: '192.0.2.9' })]);
+    expect(bans.isBanned('192.0.2.9')).toBe(true);
+    expect(call('POST', 'address=10.0.0.1').status).toBe(409); // trusted: never banned
+    expect(call('POST', 'address=not-an-ip').status).toBe(400);
+    expect(call('DELETE', 'address=192.0.2.9').status).toBe(200);
+    expect(bans.isBanned('192.0.2.9')).toBe(false);
+    expect(call('DELETE', 'address=192.0.2.9').status).toBe(404);
+    now += 1; // keep the clock in use
+  });
+});
