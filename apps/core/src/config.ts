@@ -81,6 +81,8 @@ export const routeSchema = z.object({
   targets: z.array(targetSchema).min(1),
   /** per-route call limit (0 = off) */
   maxDurationSeconds: z.number().int().min(0).default(0),
+  /** per-route limit on ringing (omitted → dialog.earlyTimeoutSeconds); then CANCEL + 408 */
+  earlyTimeoutSeconds: z.number().int().min(1).optional(),
   /** concurrent-call profile key template, e.g. "account:${from.user}"; limit 0 = off */
   concurrency: z.object({ key: z.string(), limit: z.number().int().min(0) }).optional(),
 });

@@ -12,6 +12,7 @@ import {
   type Uri,
 } from '@strata/parser';
 import {
+  ResponseContext,
   StatefulProxy,
   TransactionLayer,
   type ProxyTarget,
@@ -61,6 +62,12 @@ export class CoreNode {
   private table: RouteTable;
   private readonly ours: Set<string>;
   private readonly retries = new Set<NodeJS.Timeout>();
+  /**
+   * Dialog-mode INVITEs still without a final response upstream, by `callId:fromTag`: when
+   * the dialog layer ends such a call (early timeout, max duration before answer), its
+   * response context CANCELs the branches and answers 408.
+   */
+  private readonly unanswered = new Map<string, SipRequest>();
   readonly counters = {
     /** in-dialog requests for dialogs another core owned (failover) */
     takeoverRequests: 0,
@@ -158,7 +165,7 @@ export class CoreNode {
       router: (req, source) => this.route(req, source),
       recordRoute: (req, target) => this.recordRoute(req, target),
       onFailure: (ctx) => this.router.onFailure(ctx),
-      onUpstreamResponse: (res) => this.observeResponse(res),
+      onUpstreamResponse: (res, req) => this.observeResponse(res, req),
       isLocalRoute: (route: NameAddr) => this.isOurs(route.uri),
       timerC: config.transaction.timerCSeconds * 1000,
       branchPrefix: 'sC',
@@ -184,8 +191,10 @@ export class CoreNode {
         e.wasEarly &&
         e.party !== 'caller' &&
         e.party !== 'callee'
-      )
+      ) {
         this.events.earlyEndedByProxy++;
+        this.endUnanswered(e.state.callId, e.state.fromTag);
+      }
     });
     this.proxy.attach();
     this.mediaProber.start();
@@ -198,6 +207,7 @@ export class CoreNode {
     this.natKeepalive.stop();
     for (const t of this.retries) clearTimeout(t);
     this.retries.clear();
+    this.unanswered.clear();
     this.layer.close();
     await this.dialogs.close(options);
     await this.stores.close();
@@ -258,7 +268,7 @@ export class CoreNode {
       registrations: { aors, contacts: registrations, natKeepalive: this.natKeepalive.counters },
       mediaGroups: media,
       mediaProbes: this.mediaProber.snapshot(),
-      core: this.counters,
+      core: { ...this.counters, unansweredInvites: this.unanswered.size },
       events: this.events,
     };
   }
@@ -312,12 +322,17 @@ export class CoreNode {
         source: sourceOf(source),
         call: {
           maxDurationMs: maxSeconds > 0 ? maxSeconds * 1000 : null,
+          ...(r.earlyTimeoutSeconds !== undefined
+            ? { earlyTimeoutMs: r.earlyTimeoutSeconds * 1000 }
+            : {}),
           ...(r.concurrency !== undefined && r.concurrency.limit > 0
             ? { profiles: [{ key: expandKey(r.concurrency.key, req), limit: r.concurrency.limit }] }
             : {}),
         },
       });
       if (verdict.action === 'reject') return { action: 'reply', status: verdict.status };
+      const key = unansweredKey(req);
+      if (key !== null) this.unanswered.set(key, req);
     }
     return this.router.route(req, source, match);
   }
@@ -362,8 +377,28 @@ export class CoreNode {
     }
   }
 
+  /**
+   * The dialog layer ended a call that is still ringing (early timeout, max duration before
+   * answer): a proxy cannot BYE an early dialog, so the INVITE's response context CANCELs
+   * its pending branches and answers the caller 408 (RFC 3261 §16.10-like, as Timer C does).
+   */
+  private endUnanswered(callId: string, fromTag: string): void {
+    const key = `${callId}:${fromTag}`;
+    const req = this.unanswered.get(key);
+    if (req === undefined) return;
+    this.unanswered.delete(key);
+    const context = this.layer.findInviteServerTransaction(req)?.user;
+    if (!(context instanceof ResponseContext) || context.done) return;
+    this.log.info({ callId }, 'early dialog ended by the dialog layer: CANCEL branches, 408');
+    context.reply(408, 'Request Timeout');
+  }
+
   /** Every response sent upstream: the dialog layer tracks early/confirmed/terminated from them. */
-  private observeResponse(res: SipResponse): void {
+  private observeResponse(res: SipResponse, req?: SipRequest): void {
+    if (res.status >= 200 && req?.method === 'INVITE' && this.unanswered.size > 0) {
+      const key = unansweredKey(req);
+      if (key !== null && this.unanswered.get(key) === req) this.unanswered.delete(key);
+    }
     this.dialogs
       .onResponse(res)
       .catch((err: unknown) =>
@@ -416,6 +451,15 @@ export class CoreNode {
     } catch {
       return false;
     }
+  }
+}
+
+function unansweredKey(req: SipRequest): string | null {
+  try {
+    const tag = req.fromTag;
+    return tag === null ? null : `${req.callId}:${tag}`;
+  } catch {
+    return null;
   }
 }
 

@@ -88,6 +88,12 @@ beforeAll(async () => {
       { name: 'register', match: { methods: ['REGISTER'] }, targets: [{ registrar: true }] },
       { name: 'busy', match: { user: '^busy$' }, targets: [{ uri: u('busy', P['busy']!) }] },
       { name: 'ring', match: { user: '^ring$' }, targets: [{ uri: u('ring', P['ring']!) }] },
+      {
+        name: 'early',
+        match: { user: '^early$' },
+        earlyTimeoutSeconds: 1,
+        targets: [{ uri: u('ring', P['ring']!) }],
+      },
       { name: 'storm', match: { user: '^storm$' }, targets: [{ uri: u('storm', P['storm']!) }] },
       { name: 'carol', match: { user: '^carol$' }, targets: [{ uri: u('carol', P['carol']!) }] },
       { name: 'la', match: { user: '^la$' }, targets: [{ mediaGroup: 'la' }] },
@@ -171,6 +177,7 @@ describe('core end to end (edge + core + sipp)', () => {
     ).toBe(true);
     const s = await core.stats();
     expect(s.dialogs.active).toBe(0);
+    expect(s.core.unansweredInvites).toBe(0);
   });
 
   it('least-active media group: a second concurrent call goes to the idle server', async () => {
@@ -250,6 +257,32 @@ describe('core end to end (edge + core + sipp)', () => {
       5000,
     );
     expect(cdr?.['disposition']).toBe('CANCELLED');
+  });
+
+  it('early timeout (route earlyTimeoutSeconds: 1): the core CANCELs the ringing branch and answers 408', async () => {
+    const callee = uasOn('uas-ring.xml', P['ring']!, 1);
+    await listening(P['ring']!);
+    const before = await core.stats();
+    const started = Date.now();
+    const run = caller('uac-timeout.xml', 'early');
+    const r = await run.done;
+    expect(r.code, r.errors).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000); // not Timer C (180 s)
+    expect((await callee.done).code).toBe(0); // the UAS got the CANCEL (200 + 487)
+    const [cdr] = await until(
+      'CDR',
+      () => {
+        const c = cdrsOf(run);
+        return c.length > 0 ? c : undefined;
+      },
+      5000,
+    );
+    expect(cdr?.['answeredAt']).toBeNull();
+    expect(['caller', 'callee']).not.toContain(cdr?.['hangupParty']);
+    const after = await core.stats();
+    expect(after.events.earlyEndedByProxy - before.events.earlyEndedByProxy).toBe(1);
+    expect(after.core.unansweredInvites).toBe(0);
+    expect(after.dialogs.active).toBe(0);
   });
 
   it('486 busy reaches the caller; CDR BUSY', async () => {

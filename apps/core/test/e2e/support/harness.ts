@@ -256,13 +256,20 @@ export interface CoreStats {
     natKeepalive: { sent: number; failed: number; removed: number };
   };
   mediaGroups: Record<string, { targets: { uri: string; up: boolean; active: number }[] }>;
-  core: { takeoverRequests: number; adopted: number; natAliased: number; reloads: number };
+  core: {
+    takeoverRequests: number;
+    adopted: number;
+    natAliased: number;
+    reloads: number;
+    unansweredInvites: number;
+  };
   events: {
     confirmed: number;
     holds: number;
     resumes: number;
     refers: number;
     referNotifies: number;
+    earlyEndedByProxy: number;
   };
 }
 
