@@ -64,6 +64,9 @@ describe('Registrar (RFC 3261 §10.3)', () => {
     );
     expect(out.response.status).toBe(200);
     expect(out.aor).toBe('sip:bob@example.com');
+    // issue #12: nothing the core generates names the software
+    expect(out.response.headers.has('server')).toBe(false);
+    expect(out.response.headers.has('user-agent')).toBe(false);
     const listed = readContacts(out.response.headers);
     expect(listed).not.toBe('*');
     expect((listed as { expires: number | null }[])[0]?.expires).toBe(600);
