@@ -4,9 +4,10 @@
 #
 #   bash infra/scripts/test-compose.sh
 #
-# Media: Asterisk when $ASTERISK_IMAGE (strata/asterisk:22) exists locally,
-# else the answering-UAS stand-in of infra/compose.standin.yml; the first line of
-# output says which.
+# Media: the answering-UAS stand-in of infra/compose.standin.yml; with
+# STRATA_COMPOSE_MEDIA=asterisk and $ASTERISK_IMAGE (strata/asterisk:22) present,
+# two real Asterisks (infra/compose.asterisk.yml) and issue #11's steps. The
+# first line of output says which.
 #
 # Steps: images → redis + media healthy → network checks → harness self-test
 # (sipp straight to the media) → cores + edge healthy → TEST_CALLS (500) at
@@ -50,12 +51,13 @@ source "$(dirname "$0")/lib.sh"
 cd "$STRATA_ROOT"
 
 ASTERISK_IMAGE="${ASTERISK_IMAGE:-strata/asterisk:22}"
-# The real-Asterisk path is opt-in for now (STRATA_COMPOSE_MEDIA=asterisk): calls
-# relayed by the cores still get 488 from it here (issue #11, open), so CI runs
-# the stand-in even where the image exists.
+# The real-Asterisk path is opt-in for now (STRATA_COMPOSE_MEDIA=asterisk; CI runs
+# the stand-in even where the image exists). It runs issue #11's steps: echo with
+# RTP + play, asterisk-1 killed under load, core-1 killed with 50 calls up, no
+# channels left (infra/README.md, "Issue #11's runs").
 if [[ "${STRATA_COMPOSE_MEDIA:-standin}" == asterisk ]] && image_exists "$ASTERISK_IMAGE"; then
-  echo "media: Asterisk ($ASTERISK_IMAGE)"
-  FILES=(-f infra/compose.yml)
+  echo "media: Asterisk ($ASTERISK_IMAGE): asterisk-1 + asterisk-2 (infra/compose.asterisk.yml)"
+  FILES=(-f infra/compose.yml -f infra/compose.asterisk.yml)
   MEDIA_KIND=asterisk
 else
   echo "media: STAND-IN answering UAS (infra/standin/uas.mjs) in the asterisk role (infra/compose.standin.yml; STRATA_COMPOSE_MEDIA=asterisk with a local $ASTERISK_IMAGE selects the real one) — signalling only, no Asterisk"
@@ -70,7 +72,8 @@ export STRATA_SUBNET="${STRATA_SUBNET:-10.89.77.0/24}"
 export EDGE_SIP_PORT="${EDGE_SIP_PORT:-15060}"
 TEST_CALLS="${TEST_CALLS:-500}"
 TEST_RATE="${TEST_RATE:-50}"
-FAILOVER_CALLS="${FAILOVER_CALLS:-100}"
+FAILOVER_CALLS_SET="${FAILOVER_CALLS:-}"
+FAILOVER_CALLS="${FAILOVER_CALLS:-100}" # 50 `wait` calls with the real Asterisk (issue #11)
 FAILOVER_HOLD_MS="${FAILOVER_HOLD_MS:-15000}"
 LOG_DIR="$CACHE_DIR/test-compose"
 mkdir -p "$LOG_DIR"
@@ -163,11 +166,16 @@ wait_healthy() { # service timeout_s
   done
 }
 
-step "up: redis + media ($MEDIA_KIND)"
-compose up -d --no-build redis asterisk >"$LOG_DIR/up-infra.log" 2>&1 ||
-  { tail -20 "$LOG_DIR/up-infra.log" >&2; die "compose up redis asterisk failed"; }
+# The media services: the base file's `asterisk` (the stand-in, or with the real
+# Asterisk an idle one the cores' depends_on names) and, with the real one, the
+# media group asterisk-1 + asterisk-2 the cores send calls to.
+MEDIA_SERVICES=(asterisk)
+[[ $MEDIA_KIND == asterisk ]] && MEDIA_SERVICES=(asterisk asterisk-1 asterisk-2)
+step "up: redis + media ($MEDIA_KIND: ${MEDIA_SERVICES[*]})"
+compose up -d --no-build redis "${MEDIA_SERVICES[@]}" >"$LOG_DIR/up-infra.log" 2>&1 ||
+  { tail -20 "$LOG_DIR/up-infra.log" >&2; die "compose up redis ${MEDIA_SERVICES[*]} failed"; }
 wait_healthy redis 60
-wait_healthy asterisk 90
+for svc in "${MEDIA_SERVICES[@]}"; do wait_healthy "$svc" 90; done
 
 step "network: service names resolve and answer inside $NET"
 "${ENGINE[@]}" run --rm --name "${PROJECT}-probe" --network "$NET" --no-healthcheck \
@@ -179,6 +187,18 @@ step "redis PONG and media OPTIONS 200 by service name"
 
 # The same load as the call step, straight to the media: when this passes and
 # the call step fails, the difference is Strata, not the network or sipp.
+if [[ $MEDIA_KIND == asterisk ]]; then
+  # control: echo calls with RTP (sipp's pcap play: root + NET_RAW) straight to each Asterisk
+  for svc in asterisk-1 asterisk-2; do
+    step "harness: 5 echo calls with RTP, sipp UAC → $svc directly (no Strata in the path)"
+    timeout 60 "${ENGINE[@]}" run --rm --name "${PROJECT}-uac" --network "$NET" --no-healthcheck \
+      --user root --cap-add NET_RAW -v "$INFRA_DIR/sipp:/sipp:ro" "strata/sipp:local" \
+      "$svc:5060" -sf /sipp/uac-asterisk-echo.xml -s echo -m 5 -r 5 -d 9000 \
+      -nostdin -timeout 40s -timeout_error >"$LOG_DIR/harness-$svc.log" 2>&1 ||
+      { tail -30 "$LOG_DIR/harness-$svc.log" >&2; die "sipp UAC → $svc failed: the test harness itself is broken"; }
+    step "harness $svc: $(counts "$LOG_DIR/harness-$svc.log")"
+  done
+else
 step "harness: $TEST_CALLS calls at $TEST_RATE cps, sipp UAC → media directly (no Strata in the path)"
 timeout 200 "${ENGINE[@]}" run --rm --name "${PROJECT}-uac" --network "$NET" --no-healthcheck \
   -v "$INFRA_DIR/sipp:/sipp:ro" "strata/sipp:local" \
@@ -186,6 +206,7 @@ timeout 200 "${ENGINE[@]}" run --rm --name "${PROJECT}-uac" --network "$NET" --n
   -nostdin -timeout 150s -timeout_error >"$LOG_DIR/harness.log" 2>&1 ||
   { tail -30 "$LOG_DIR/harness.log" >&2; die "sipp UAC → media failed: the test harness itself is broken"; }
 step "harness: $(counts "$LOG_DIR/harness.log")"
+fi
 
 if [[ $apps_ready == 1 ]]; then
   step "up: core-1, core-2, edge"
@@ -197,17 +218,44 @@ if [[ $apps_ready == 1 ]]; then
 fi
 
 # ------------------------------------------------------------------ calls
-# uac NAME CALLS RATE HOLD_MS: starts a detached sipp UAC container → edge:5060.
+# uac NAME CALLS RATE HOLD_MS [SCENARIO [SERVICE [sipp args...]]]: starts a
+# detached sipp UAC container → edge:5060 (default uac.xml, user "wait").
+# UAC_RUN_OPTS: extra container options (pcap play needs root + NET_RAW).
 # Each run gets its own local port: sipp is PID 1 in every container and numbers
 # its Via branches z9hG4bK-1-<call>-<n>, so two runs differ only by sent-by.
 uac_port=5060
+UAC_RUN_OPTS=()
 uac() {
+  local name="$1" calls="$2" rate="$3" hold="$4" sf="${5:-uac.xml}" svc="${6:-wait}"
+  shift $(($# < 6 ? $# : 6))
   uac_port=$((uac_port + 1))
-  "${ENGINE[@]}" rm -f "${PROJECT}-$1" >/dev/null 2>&1 || true
-  "${ENGINE[@]}" run -d --name "${PROJECT}-$1" --network "$NET" --no-healthcheck \
-    -v "$INFRA_DIR/sipp:/sipp:ro" "strata/sipp:local" \
-    edge:5060 -sf /sipp/uac.xml -s wait -m "$2" -r "$3" -d "$4" -p "$uac_port" \
-    -nostdin -timeout 150s -timeout_error >/dev/null
+  "${ENGINE[@]}" rm -f "${PROJECT}-$name" >/dev/null 2>&1 || true
+  "${ENGINE[@]}" run -d --name "${PROJECT}-$name" --network "$NET" --no-healthcheck \
+    "${UAC_RUN_OPTS[@]}" -v "$INFRA_DIR/sipp:/sipp:ro" "strata/sipp:local" \
+    edge:5060 -sf "/sipp/$sf" -s "$svc" -m "$calls" -r "$rate" -d "$hold" -p "$uac_port" \
+    -nostdin -timeout 150s -timeout_error "$@" >/dev/null
+}
+# ast_channels SERVICE -> active channels on that Asterisk ("core show channels count")
+ast_channels() {
+  "${ENGINE[@]}" exec "$(container_of "$1")" asterisk -rx 'core show channels count' 2>/dev/null |
+    awk '/active channel/ {print $1; f=1} END {if (!f) print "?"}'
+}
+# no_channels_left WHEN: each running Asterisk of the media group must count 0
+# channels (within 15 s: the last BYEs may still be in flight)
+no_channels_left() {
+  [[ $MEDIA_KIND == asterisk ]] || return 0
+  local svc n deadline=$((SECONDS + 15)) report
+  while :; do
+    report="" left=0
+    for svc in asterisk-1 asterisk-2; do
+      n="$(ast_channels "$svc")"
+      report+="$svc $n, "
+      [[ "$n" == 0 ]] || left=1
+    done
+    ((left == 0)) && { step "channels after $1: ${report%, } (core show channels)"; return 0; }
+    ((SECONDS < deadline)) || die "channels left on the Asterisks after $1: ${report%, }"
+    sleep 1
+  done
 }
 # uac_wait NAME -> sipp's exit code (0: every call succeeded); log in $LOG_DIR/NAME.log
 uac_wait() {
@@ -231,7 +279,8 @@ confirmed_dialogs() {
   echo "$total"
 }
 
-step "calls: $TEST_CALLS at $TEST_RATE cps, sipp UAC → edge → core → media ($MEDIA_KIND)"
+[[ $MEDIA_KIND == asterisk ]] ||
+  step "calls: $TEST_CALLS at $TEST_RATE cps, sipp UAC → edge → core → media ($MEDIA_KIND)"
 if [[ $apps_ready != 1 ]]; then
   cat >&2 <<EOF
 
@@ -244,6 +293,53 @@ images build, the network and service-name DNS work, redis and the media
 EOF
   exit 3
 fi
+if [[ $MEDIA_KIND == asterisk ]]; then
+  # issue #11: 200 calls at 20 cps — 100 `echo` with RTP (sipp streams its
+  # g711a pcap, Asterisk echoes it, caller hangs up after 8 s) and 100 `play`
+  # (Playback ≈ 30 s, then Asterisk's BYE reaches the UAC through core and edge
+  # by the Record-Route set; -aa answers the cores' in-dialog OPTIONS), 10 cps each.
+  step "calls (asterisk): 100 echo with RTP + 100 play, 20 cps together, sipp UAC → edge → core → asterisk-1/2"
+  UAC_RUN_OPTS=(--user root --cap-add NET_RAW)
+  uac echo 100 10 8000 uac-asterisk-echo.xml echo
+  UAC_RUN_OPTS=()
+  uac play 100 10 0 uac-wait-bye.xml play -aa
+  rc=0
+  uac_wait echo || rc=$?
+  step "calls echo: $(counts "$LOG_DIR/echo.log")"
+  uac_wait play || rc=$((rc ? rc : $?))
+  step "calls play: $(counts "$LOG_DIR/play.log")"
+  if [[ $rc -ne 0 ]]; then
+    grep -hE "Aborting|unexpected" "$LOG_DIR/echo.log" "$LOG_DIR/play.log" | head -5 >&2 || true
+    die "call step failed: echo $(counts "$LOG_DIR/echo.log"), play $(counts "$LOG_DIR/play.log") (logs: $LOG_DIR/echo.log, play.log)"
+  fi
+  no_channels_left "the echo + play calls"
+
+  # kill asterisk-1 while calls are placed: probes mark it down, new calls go
+  # to asterisk-2; only the calls up on asterisk-1 at the kill may fail
+  step "media failover: 200 wait calls at 20 cps (2 s each), asterisk-1 killed after 4 s"
+  uac mediafail 200 20 2000
+  sleep 4
+  up1="$(ast_channels asterisk-1)"
+  "${ENGINE[@]}" kill "$(container_of asterisk-1)" >/dev/null
+  step "media failover: asterisk-1 killed with $up1 channels up on it"
+  uac_wait mediafail || true
+  read -r ok failed < <(awk -F'|' '/Successful call/ {s=$3} /Failed call/ {f=$3}
+    END {gsub(/ /,"",s); gsub(/ /,"",f); print s+0, f+0}' "$LOG_DIR/mediafail.log")
+  # every INVITE must be answered (new calls went to asterisk-2); only calls up on
+  # asterisk-1 may fail (their BYE times out). The count is taken just before the
+  # kill: at 20 cps round-robin another 1-2 get answered there in between (+3).
+  answered="$(awk '/200 <-+ +E-RTD1/ {print $4}' "$LOG_DIR/mediafail.log" | tail -1)"
+  step "media failover: $ok ok, $failed failed, ${answered:-?}/200 INVITEs answered (bound: the $up1 calls up on asterisk-1 at the kill, +3)"
+  ((ok + failed == 200)) || die "media failover: only $((ok + failed)) of 200 calls ended (log: $LOG_DIR/mediafail.log)"
+  [[ "${answered:-0}" == 200 ]] || die "media failover: ${answered:-?} of 200 INVITEs answered: new calls did not all go to asterisk-2 (log: $LOG_DIR/mediafail.log)"
+  [[ "$up1" =~ ^[0-9]+$ ]] && ((failed <= up1 + 3)) ||
+    die "media failover: $failed calls failed, more than the $up1 up on asterisk-1 at the kill (+3) (log: $LOG_DIR/mediafail.log)"
+  "${ENGINE[@]}" start "$(container_of asterisk-1)" >/dev/null
+  wait_healthy asterisk-1 90
+  sleep 6 # the cores' OPTIONS probes mark it up again
+  no_channels_left "the asterisk-1 kill"
+  FAILOVER_CALLS="${FAILOVER_CALLS_SET:-50}"
+else
 uac calls "$TEST_CALLS" "$TEST_RATE" 1000
 if uac_wait calls; then rc=0; else rc=$?; fi
 if [[ $rc -ne 0 ]]; then
@@ -251,6 +347,7 @@ if [[ $rc -ne 0 ]]; then
   die "call step failed: $(counts "$LOG_DIR/calls.log") (sipp exit $rc: 1 = some calls failed, 124 = timed out; log: $LOG_DIR/calls.log)"
 fi
 step "calls: $(counts "$LOG_DIR/calls.log")"
+fi
 
 # ------------------------------------------------------------------ failover
 if [[ -n "${SKIP_FAILOVER:-}" ]]; then
@@ -276,3 +373,4 @@ if [[ $rc -ne 0 ]]; then
   die "failover step failed: $(counts "$LOG_DIR/failover.log") — every call must end with a 200 to its BYE after core-1 died (sipp exit $rc; log: $LOG_DIR/failover.log)"
 fi
 step "failover: $(counts "$LOG_DIR/failover.log"), every BYE answered 200 after core-1 died"
+no_channels_left "the core-1 kill"
