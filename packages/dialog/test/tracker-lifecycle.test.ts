@@ -74,7 +74,7 @@ describe('DialogTracker: dialog life cycle from relayed messages (RFC 3261 §12)
       durationSec: 64,
     });
     expect(tracker.metrics()).toMatchObject({ active: 0, terminated: { callee: 1 } });
-    expect(events.map((e) => e.type)).toEqual(['early', 'confirmed', 'terminated']);
+    expect(events.map((e) => e.type)).toEqual(['created', 'early', 'confirmed', 'terminated']);
     // the 200 to the BYE finds nothing to do; a late in-dialog request matches nothing
     expect(await tracker.onRequest(call.request('caller', 'INFO', 'bob-tag'))).toMatchObject({
       dialogId: null,

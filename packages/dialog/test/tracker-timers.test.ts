@@ -115,6 +115,28 @@ describe('DialogTracker: keep-alives, timeouts and zombies', () => {
     expect(world.cdrs[0]).toMatchObject({ hangupParty: 'max-duration', billableSec: 60 });
   });
 
+  it('setMaxDuration at runtime: a later limit is re-armed, a passed one ends the call at once', async () => {
+    const world = new World();
+    const node = startNode(world, 'core-a', { keepaliveIntervalMs: 0 });
+    const a = await answered(node, 'rt1@x', { maxDurationMs: 3_600_000 });
+    const b = await answered(node, 'rt2@x');
+    await node.clock.advance(60_000);
+    // a: lowered to 2 min from answer → ends 60 s later; b: had no limit, now 30 s → over it
+    expect((await node.tracker.setMaxDuration(a.id, 120_000))?.timers.maxDurationAt).toBe(
+      world.time.t + 60_000,
+    );
+    await node.tracker.setMaxDuration(b.id, 30_000);
+    await node.clock.advance(0);
+    expect(await world.store.get(b.id)).toBeNull();
+    expect(await world.store.get(a.id)).not.toBeNull();
+    await node.clock.advance(59_999);
+    expect(await world.store.get(a.id)).not.toBeNull();
+    await node.clock.advance(1);
+    expect(await world.store.get(a.id)).toBeNull();
+    expect(world.cdrs.map((c) => c.hangupParty)).toEqual(['max-duration', 'max-duration']);
+    expect(await node.tracker.setMaxDuration(a.id, 1000)).toBeNull();
+  });
+
   it('early-dialog timeout ends an unanswered call (no BYE; the core is told to CANCEL)', async () => {
     const world = new World();
     const node = startNode(world, 'core-a', { earlyTimeoutMs: 120_000 });

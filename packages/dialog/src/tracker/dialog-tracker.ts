@@ -286,6 +286,30 @@ export class DialogTracker {
     return outcome;
   }
 
+  /**
+   * Changes a live dialog's max duration at runtime (issue #14 policy): `ms` from answer
+   * (from creation while early, as `CallOptions.maxDurationMs`), null = no limit. A limit
+   * already passed fires at once (hangup party `max-duration`). Timers are re-armed only on
+   * the lease owner; another owner picks the new due time up on its next timer. Returns
+   * the updated state, or null if the dialog is gone.
+   */
+  async setMaxDuration(id: string, ms: number | null): Promise<DialogState | null> {
+    return this.queue.run(callIdOfDialogId(id), async () => {
+      const s = await this.store.get(id);
+      if (s === null || s.state === 'terminated') return null;
+      const base = s.answeredAt ?? s.createdAt;
+      const next: DialogState = {
+        ...s,
+        timers: { ...s.timers, maxDurationAt: ms === null ? null : base + ms },
+        version: s.version + 1,
+      };
+      const r = await this.store.put(next);
+      if (!r.ok) return null;
+      if (this.counters.phases.has(id)) this.track(next);
+      return next;
+    });
+  }
+
   onEvent(listener: DialogEventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -370,6 +394,7 @@ export class DialogTracker {
     }
     // RFC 3891 §3: the new dialog replaces the old one: link both (both CDRs carry it).
     if (replaced !== null) await this.linkReplaced(replaced.id, s.id);
+    this.emit({ type: 'created', state: s });
     return relay(s.id, 'caller');
   }
 

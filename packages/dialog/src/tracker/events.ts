@@ -8,6 +8,8 @@ import type { DialogState, HangupParty } from '../state/dialog-state.js';
  * it is still forwarding the INVITE of.
  */
 export type DialogEvent =
+  /** An initial INVITE was accepted for tracking (no response yet: `toTag` is null). */
+  | { readonly type: 'created'; readonly state: DialogState }
   | { readonly type: 'early'; readonly state: DialogState }
   | { readonly type: 'confirmed'; readonly state: DialogState }
   | {
