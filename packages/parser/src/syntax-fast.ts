@@ -17,8 +17,12 @@ const ESC = '%[0-9A-Fa-f]{2}';
 const USER = `(?:[A-Za-z0-9_.!~*'()&=+$/-]|${ESC})+`;
 const PASS = `(?:[A-Za-z0-9_.!~*'()&=+$,-]|${ESC})*`;
 const HOST = '[A-Za-z0-9_][A-Za-z0-9_.-]*';
+// Five-digit ports first: a sticky pattern has no end anchor, so with
+// [0-9]{1,4} tried first "40000" matched as "4000" and the match ended one
+// character short of the value, sending every ephemeral port (rport
+// clients) to the slow scanner.
 const PORT =
-  '(?::(?:[0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?';
+  '(?::(?:[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]|[0-9]{1,4}))?';
 const PARAMC = `(?:[A-Za-z0-9_.!~*'()\\[\\]/:&+$-]|${ESC})+`;
 const URI_PARAMS = `(?:;${PARAMC}(?:=${PARAMC})?)*`;
 const SIP_HOSTPORT = `[sS][iI][pP][sS]?:(?:${USER}(?::${PASS})?@)?${HOST}${PORT}`;
