@@ -3,9 +3,10 @@
  * (RFC 3261 §16/§17) over the transport; the registrar and the route table
  * decide what happens to each new request.
  */
-import { DialogTracker, ownRouteMatcher, type RequestVerdict } from '@strata/dialog';
+import { DialogTracker, type RequestVerdict } from '@strata/dialog';
 import {
   isSipUri,
+  parseNameAddr,
   type NameAddr,
   type SipRequest,
   type SipResponse,
@@ -28,6 +29,7 @@ import { TransactionDialogSender } from './dialogs/transaction-sender.js';
 import { Registrar } from './registrar/registrar.js';
 import { MediaProber } from './probes/media-prober.js';
 import { NatKeepalive } from './probes/nat-keepalive.js';
+import { ClusterPeers } from './routing/cluster-peers.js';
 import { aliasContact } from './routing/nat.js';
 import { RouteTable } from './routing/route-table.js';
 import { CoreRouter } from './routing/router.js';
@@ -61,6 +63,8 @@ export class CoreNode {
   private mediaProber: MediaProber;
   private table: RouteTable;
   private readonly ours: Set<string>;
+  /** the cluster's cores by name and by resolved address: their Record-Route entries are ours too (failover) */
+  readonly peers: ClusterPeers;
   private readonly retries = new Set<NodeJS.Timeout>();
   /**
    * Dialog-mode INVITEs still without a final response upstream, by `callId:fromTag`: when
@@ -99,8 +103,7 @@ export class CoreNode {
   ) {
     this.log = logger.child({ component: 'core' });
     this.ours = new Set(locals.map((l) => `${l.host.toLowerCase()}:${l.port}`));
-    // the cluster's cores: their Record-Route entries are ours too (failover)
-    for (const peer of config.cluster.peers) this.ours.add(normalisePeer(peer));
+    this.peers = new ClusterPeers(config.cluster.peers);
     this.domains = new Set(config.domains.map((d) => d.toLowerCase()));
     for (const l of locals) this.domains.add(l.host.toLowerCase());
     this.layer = new TransactionLayer({
@@ -123,10 +126,13 @@ export class CoreNode {
       sender: new TransactionDialogSender(this.layer),
       cdr: stores.cdr,
       profiles: stores.profiles,
-      isOwnRoute: ownRouteMatcher([
-        ...locals.map((l) => `${l.host}:${l.port}`),
-        ...config.cluster.peers.map(normalisePeer),
-      ]),
+      isOwnRoute: (entry) => {
+        try {
+          return this.isOurs(parseNameAddr(entry).uri);
+        } catch {
+          return false;
+        }
+      },
       keepaliveIntervalMs: d.keepaliveIntervalSeconds * 1000,
       keepaliveFailures: d.keepaliveFailures,
       earlyTimeoutMs: d.earlyTimeoutSeconds * 1000,
@@ -197,6 +203,7 @@ export class CoreNode {
       }
     });
     this.proxy.attach();
+    void this.peers.start();
     this.mediaProber.start();
     this.natKeepalive.start();
   }
@@ -205,6 +212,7 @@ export class CoreNode {
   async stop(options: { releaseLeases?: boolean } = {}): Promise<void> {
     this.mediaProber.stop();
     this.natKeepalive.stop();
+    this.peers.stop();
     for (const t of this.retries) clearTimeout(t);
     this.retries.clear();
     this.unanswered.clear();
@@ -424,7 +432,8 @@ export class CoreNode {
   private isOurs(uri: Uri): boolean {
     if (!isSipUri(uri)) return false;
     const host = (uri.host.startsWith('[') ? uri.host.slice(1, -1) : uri.host).toLowerCase();
-    return this.ours.has(`${host}:${uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060)}`);
+    const key = `${host}:${uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060)}`;
+    return this.ours.has(key) || this.peers.has(key);
   }
 
   /** A REGISTER for one of our domains (RFC 3261 §10.3 step 1). */
@@ -469,17 +478,6 @@ function isDialogForming(method: string): boolean {
 
 function bracket(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}
-
-/** "127.0.0.1:5071" / "sip:127.0.0.1:5071" → "127.0.0.1:5071" (port defaults to 5060). */
-function normalisePeer(peer: string): string {
-  const hp = peer
-    .replace(/^sips?:/, '')
-    .split(';')[0]!
-    .toLowerCase();
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(hp) ?? /^([^:]+)(?::(\d+))?$/.exec(hp);
-  if (m === null) return hp;
-  return `${m[1]}:${m[2] ?? '5060'}`;
 }
 
 function sourceOf(s: MessageSource): {
