@@ -14,6 +14,8 @@ const layers = [
   },
   // operations helpers (metrics, HEP, admin HTTP): a leaf beside the stack, only the parser's types
   { files: ['packages/ops/**'], forbid: ['transport', 'transaction', 'dialog', 'edge', 'core'] },
+  // digest auth shared by edge and core: a leaf beside the stack, only the parser below it
+  { files: ['packages/auth/**'], forbid: ['transport', 'transaction', 'dialog', 'edge', 'core'] },
   { files: ['packages/parser/**'], forbid: ['transport', 'transaction', 'dialog', 'edge', 'core'] },
   { files: ['packages/transport/**'], forbid: ['transaction', 'dialog', 'edge', 'core'] },
   { files: ['packages/transaction/**'], forbid: ['dialog', 'edge', 'core'] },

@@ -111,6 +111,12 @@ export const edgeConfigSchema = z.object({
           keyPrefix: z.string().default('strata'),
         })
         .optional(),
+      /**
+       * Vouch to the cores for requests this edge authenticated: `X-Strata-Auth` signed with
+       * this secret (the cores' `registrar.auth.edgeAssertion.secret`); clients' copies are
+       * always removed. Absent: nothing added.
+       */
+      edgeAssertion: z.object({ secret: z.string().min(16) }).optional(),
     })
     .default({}),
   /**

@@ -2,25 +2,26 @@
  * EdgeNode: wires one transport to the ring, the probes, the protections and
  * the forwarder. Construction is pure; start() begins probing.
  */
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
-import { parse as parseYaml } from 'yaml';
 import type { MessageSource } from '@strata/transport';
 import type { SipMessage } from '@strata/parser';
 import { buildAllowList, inAllowList } from './cidr.js';
 import type { EdgeConfig } from './config.js';
 import { CoreAddressResolver } from './core-resolver.js';
 import { CoreProber } from './core-prober.js';
-import { StatelessDigest, StaticCredentials, type Credentials } from './digest.js';
-import { RedisCredentials } from './redis-credentials.js';
-import { Redis } from 'ioredis';
+import {
+  EdgeAssertion,
+  openCredentialSource,
+  StatelessDigest,
+  type OpenedCredentials,
+  type ReplayGuard,
+} from '@strata/auth';
 import { FlowTokens } from './flow-token.js';
 import { EdgeForwarder, type EdgeTransport, type LocalAddress } from './forwarder.js';
 import { TokenBucketLimiter } from './rate-limiter.js';
 import { CoreRing, type CoreNode } from './ring.js';
 import { EdgeSecurity, type SecurityReport } from './security/edge-security.js';
-import type { ReplayGuard } from './security/nonce-replay.js';
 import { sharedSecurity, type SharedSecurity } from './security/shared.js';
 import { EdgeStats } from './stats.js';
 
@@ -36,6 +37,7 @@ export class EdgeNode {
   readonly security: EdgeSecurity;
   private readonly shared: SharedSecurity | null = null;
   private unsubscribe: (() => void) | null = null;
+  private credentials: OpenedCredentials | null = null;
 
   constructor(
     readonly config: EdgeConfig,
@@ -99,7 +101,11 @@ export class EdgeNode {
       domains: config.protection.noOpenRelay
         ? new Set(config.domains.map((d) => d.toLowerCase()))
         : null,
-      digest: config.auth.enabled ? makeDigest(config, replay) : null,
+      digest: config.auth.enabled ? this.makeDigest(config, replay) : null,
+      assertion:
+        config.auth.enabled && config.auth.edgeAssertion !== undefined
+          ? new EdgeAssertion(config.auth.edgeAssertion)
+          : null,
       authMethods: new Set(config.auth.methods.map((m) => m.toUpperCase())),
       locals,
       branchSalt: config.nodeId,
@@ -143,6 +149,25 @@ export class EdgeNode {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.shared?.stop();
+    this.credentials?.close();
+  }
+
+  /** The digest verifier over the users file or Redis hash the config names (@strata/auth). */
+  private makeDigest(config: EdgeConfig, replay: ReplayGuard): StatelessDigest {
+    const a = config.auth;
+    if (a.secret === undefined)
+      throw new Error('auth.secret is required when auth.enabled (shared by all edge nodes)');
+    this.credentials = openCredentialSource(a);
+    return new StatelessDigest(
+      {
+        realm: a.realm,
+        secret: a.secret,
+        algorithms: a.algorithms,
+        nonceTtlSeconds: a.nonceTtlSeconds,
+        replay,
+      },
+      this.credentials.source,
+    );
   }
 }
 
@@ -170,42 +195,4 @@ export function parseCore(c: EdgeConfig['cores'][number]): CoreNode {
     port: m[2] !== undefined ? Number(m[2]) : 5060,
     weight: c.weight,
   };
-}
-
-function makeDigest(config: EdgeConfig, replay: ReplayGuard): StatelessDigest {
-  const a = config.auth;
-  if (a.secret === undefined)
-    throw new Error('auth.secret is required when auth.enabled (shared by all edge nodes)');
-  const users = new Map<string, Credentials>();
-  if (a.usersFile !== undefined) {
-    const doc = parseYaml(readFileSync(a.usersFile, 'utf8')) as {
-      users?: Record<string, Credentials>;
-    } | null;
-    for (const [name, creds] of Object.entries(doc?.users ?? {})) users.set(name, creds);
-  }
-  const source =
-    a.redis !== undefined
-      ? new RedisCredentials(
-          new Redis({
-            host: a.redis.host,
-            port: a.redis.port,
-            ...(a.redis.password !== undefined ? { password: a.redis.password } : {}),
-            // a lookup must fail fast, never hang a request
-            maxRetriesPerRequest: 1,
-            enableOfflineQueue: false,
-            lazyConnect: false,
-          }),
-          a.redis.keyPrefix,
-        )
-      : new StaticCredentials(users);
-  return new StatelessDigest(
-    {
-      realm: a.realm,
-      secret: a.secret,
-      algorithms: a.algorithms,
-      nonceTtlSeconds: a.nonceTtlSeconds,
-      replay,
-    },
-    source,
-  );
 }

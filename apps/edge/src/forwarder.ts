@@ -39,7 +39,12 @@ import type {
 import { EDGE_BRANCH_PREFIX, statelessBranch } from './branch.js';
 import { inAllowList } from './cidr.js';
 import type { CoreProber } from './core-prober.js';
-import { isAuthFailure, type StatelessDigest } from './digest.js';
+import {
+  ASSERTION_HEADER,
+  isAuthFailure,
+  type EdgeAssertion,
+  type StatelessDigest,
+} from '@strata/auth';
 import type { Flow, FlowTokens } from './flow-token.js';
 import type { TokenBucketLimiter } from './rate-limiter.js';
 import type { CoreNode, CoreRing } from './ring.js';
@@ -76,6 +81,8 @@ export interface ForwarderDeps {
   domains: ReadonlySet<string> | null;
   digest: StatelessDigest | null;
   authMethods: ReadonlySet<string>;
+  /** signs "this edge authenticated <user>" onto verified requests for the cores (null: off) */
+  assertion?: EdgeAssertion | null;
   /** our listening addresses as written in Via/Record-Route/Path */
   locals: readonly LocalAddress[];
   /** salt for the stateless branch hash (the node id: edges need not agree) */
@@ -191,7 +198,9 @@ export class EdgeForwarder {
       return;
     }
 
-    // Towards the core tier.
+    // Towards the core tier. Only this edge may vouch for a user: a client's own
+    // assertion header is dropped whatever else happens (edge-assertion.ts).
+    if (req.headers.has(ASSERTION_HEADER)) req.headers.remove(ASSERTION_HEADER);
     const initial = req.toTag === null;
     if (initial && this.rejectNew && req.method !== 'ACK' && req.method !== 'CANCEL') {
       stats.drop('draining');
@@ -235,6 +244,7 @@ export class EdgeForwarder {
       verdict = { ok: false as const, stale: false, reason: 'malformed' as const };
     }
     if (verdict.ok) {
+      this.d.assertion?.stamp(req, verdict.username);
       this.forwardToCore(req, source, branch);
       return;
     }

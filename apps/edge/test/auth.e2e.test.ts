@@ -9,7 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SipRequest } from '@strata/parser';
-import { digestResponse, type DigestAlgorithm } from '../src/digest.js';
+import {
+  ASSERTION_HEADER,
+  digestResponse,
+  EdgeAssertion,
+  type DigestAlgorithm,
+} from '@strata/auth';
 import {
   edgeEnv,
   sipRequest,
@@ -19,6 +24,8 @@ import {
   type EdgeProcess,
   type Received,
 } from './support/harness.js';
+
+const ASSERTION_SECRET = 'edge-to-core-secret-0123';
 
 describe('edge process: digest authentication', () => {
   let dir: string;
@@ -38,6 +45,7 @@ describe('edge process: digest authentication', () => {
         STRATA_AUTH__SECRET: 'test-secret-0123456789',
         STRATA_AUTH__REALM: 'strata.test',
         STRATA_AUTH__USERS_FILE: users,
+        STRATA_AUTH__EDGE_ASSERTION__SECRET: ASSERTION_SECRET,
       }),
     );
   });
@@ -83,7 +91,7 @@ describe('edge process: digest authentication', () => {
     });
   };
 
-  it('REGISTER: 401, then the answer is accepted and forwarded with Path', async () => {
+  it('REGISTER: 401, then the answer is accepted and forwarded with Path and the edge’s signed assertion (a client’s own is dropped)', async () => {
     const callId = 'auth-register-1';
     const base = { method: 'REGISTER', uri: 'sip:127.0.0.1', callId, port: client.port };
     await client.send(sipRequest({ ...base, branch: 'z9hG4bK-reg-1', cseq: 1 }), edge.sipPort);
@@ -98,7 +106,12 @@ describe('edge process: digest authentication', () => {
 
     const auth = answer(challenge, 'www-authenticate', 'SHA-256', 'REGISTER', 'sip:127.0.0.1');
     await client.send(
-      sipRequest({ ...base, branch: 'z9hG4bK-reg-2', cseq: 2, extra: [`Authorization: ${auth}`] }),
+      sipRequest({
+        ...base,
+        branch: 'z9hG4bK-reg-2',
+        cseq: 2,
+        extra: [`Authorization: ${auth}`, `${ASSERTION_HEADER}: user="bob";ts=1;sig=forged`],
+      }),
       edge.sipPort,
     );
     expect((await responseTo(callId, 2)).msg).toMatchObject({ status: 200 });
@@ -107,6 +120,29 @@ describe('edge process: digest authentication', () => {
     expect(atCore.headers.get('path')).toMatch(
       new RegExp(`^<sip:f-[^@]+@127\\.0\\.0\\.1:${edge.sipPort};transport=udp;lr>$`),
     );
+    // exactly one assertion, the edge's, naming the user the digest response proved
+    expect(atCore.headers.getAll(ASSERTION_HEADER)).toHaveLength(1);
+    expect(new EdgeAssertion({ secret: ASSERTION_SECRET }).verify(atCore)).toBe('alice');
+  });
+
+  it('strips a client’s assertion header from requests it does not authenticate', async () => {
+    const callId = 'auth-forged-1';
+    // MESSAGE is not in auth.methods: forwarded without a challenge, and without the header
+    await client.send(
+      sipRequest({
+        method: 'MESSAGE',
+        uri: 'sip:bob@127.0.0.1',
+        callId,
+        port: client.port,
+        branch: 'z9hG4bK-forged-1',
+        cseq: 1,
+        extra: [`${ASSERTION_HEADER}: user="alice";ts=1;sig=forged`],
+      }),
+      edge.sipPort,
+    );
+    await responseTo(callId, 1);
+    const atCore = core.calls().find((r) => r.msg.callId === callId)!.msg as SipRequest;
+    expect(atCore.headers.has(ASSERTION_HEADER)).toBe(false);
   });
 
   it('INVITE: 407, then the answer (MD5) is accepted and forwarded; a wrong password is challenged again', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildAllowList, inAllowList } from '../src/cidr.js';
-import { digestResponse, StatelessDigest, StaticCredentials } from '../src/digest.js';
+import { digestResponse, StatelessDigest, StaticCredentials } from '@strata/auth';
 import { FlowTokens } from '../src/flow-token.js';
 import { TokenBucketLimiter } from '../src/rate-limiter.js';
 import { parseAuth } from '@strata/parser';

@@ -17,13 +17,13 @@ import {
 } from '@strata/parser';
 import type { MessageSource } from '@strata/transport';
 import { edgeConfigSchema } from '../src/config.js';
-import { digestResponse, StatelessDigest, StaticCredentials } from '../src/digest.js';
+import { digestResponse, StatelessDigest, StaticCredentials } from '@strata/auth';
 import { FlowTokens } from '../src/flow-token.js';
 import { EdgeForwarder, type EdgeTransport } from '../src/forwarder.js';
 import { CoreRing } from '../src/ring.js';
 import { BanList } from '../src/security/ban-list.js';
 import { EdgeSecurity } from '../src/security/edge-security.js';
-import { MemoryReplayGuard } from '../src/security/nonce-replay.js';
+import { MemoryReplayGuard } from '@strata/auth';
 import { EdgeStats } from '../src/stats.js';
 
 describe('BanList (fake clock)', () => {

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { EdgeConfig } from '../config.js';
 import type { BanList } from './ban-list.js';
 import { securityRedis } from './edge-security.js';
-import { MemoryReplayGuard, RedisReplayGuard, type ReplayGuard } from './nonce-replay.js';
+import { MemoryReplayGuard, RedisReplayGuard, type ReplayGuard } from '@strata/auth';
 import { RedisBanSync } from './redis-bans.js';
 
 export interface SharedSecurity {

@@ -1,12 +1,12 @@
 /**
- * Credentials from a Redis hash per user, shared with the registrar side of
- * the platform: `<prefix>:user:<username>` with field `password` (clear text)
+ * Credentials from a Redis hash per user, shared by the edges and the cores'
+ * registrar: `<prefix>:user:<username>` with field `password` (clear text)
  * or `ha1_md5` / `ha1_sha256` (precomputed H(username:realm:password), so
  * Redis need not hold passwords). A short in-process cache keeps a flood of
  * guesses from turning into a flood of Redis reads.
  */
 import type { Redis } from 'ioredis';
-import type { CredentialSource, Credentials } from './digest.js';
+import type { CredentialSource, Credentials } from './credentials.js';
 
 export class RedisCredentials implements CredentialSource {
   private readonly cache = new Map<string, { creds: Credentials | undefined; until: number }>();

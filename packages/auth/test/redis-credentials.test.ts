@@ -3,8 +3,7 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAuth } from '@strata/parser';
-import { digestResponse, StatelessDigest } from '../src/digest.js';
-import { RedisCredentials } from '../src/redis-credentials.js';
+import { digestResponse, RedisCredentials, StatelessDigest } from '../src/index.js';
 import { createHash } from 'node:crypto';
 
 let server: ChildProcess;

@@ -2,26 +2,16 @@
  * Stateless digest authentication (RFC 3261 §22, RFC 8760 for SHA-256, qop=auth
  * as in RFC 7616 §3.4.1). The nonce is an HMAC of its own timestamp, the
  * source address it was issued to and the realm under a shared secret, so any
- * edge node verifies a response to another node's challenge without shared
- * state, and a nonce is worthless from another address. qop=auth is required;
- * each (nonce, nc) is accepted once (a ReplayGuard: memory, IPC or Redis) —
- * a replay is answered stale=true, never accepted.
+ * node holding the secret (the edges; the cores among themselves) verifies a
+ * response to another node's challenge without shared state, and a nonce is
+ * worthless from another address. qop=auth is required; each (nonce, nc) is
+ * accepted once (a ReplayGuard: memory, IPC or Redis) — a replay is answered
+ * stale=true, never accepted.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AuthValue } from '@strata/parser';
-import { MemoryReplayGuard, type ReplayGuard } from './security/nonce-replay.js';
-
-export type DigestAlgorithm = 'SHA-256' | 'MD5';
-
-export interface Credentials {
-  /** clear-text password, or precomputed HA1 per algorithm */
-  password?: string;
-  ha1?: Partial<Record<DigestAlgorithm, string>>;
-}
-
-export interface CredentialSource {
-  lookup(username: string, realm: string): Promise<Credentials | undefined>;
-}
+import type { CredentialSource, DigestAlgorithm } from './credentials.js';
+import { MemoryReplayGuard, type ReplayGuard } from './nonce-replay.js';
 
 export interface DigestOptions {
   realm: string;
@@ -198,15 +188,6 @@ export class StatelessDigest {
     if (!(await this.replay.claim(`${username}:${nonce}`, nc, ttlMs, transaction)))
       return { ok: false, stale: true, reason: 'replay', username };
     return { ok: true, username };
-  }
-}
-
-/** Credentials from a static map (users file). */
-export class StaticCredentials implements CredentialSource {
-  constructor(private readonly users: ReadonlyMap<string, Credentials>) {}
-
-  lookup(username: string): Promise<Credentials | undefined> {
-    return Promise.resolve(this.users.get(username));
   }
 }
 
