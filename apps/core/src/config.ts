@@ -5,6 +5,7 @@
 import { listenerSchema, loadConfig, logLevelSchema, type LoadOptions } from '@strata/config';
 import { opsConfigSchema } from '@strata/ops';
 import { z } from 'zod';
+import { registrarAuthSchema } from './registrar/auth-config.js';
 
 const sipUri = z.string().regex(/^sips?:\S+$/, 'a SIP URI, e.g. sip:10.0.0.5:5080');
 
@@ -134,6 +135,8 @@ export const coreConfigSchema = z.object({
       natKeepaliveFailures: z.number().int().min(1).default(2),
       /** wait this long for the keep-alive's answer */
       natKeepaliveTimeoutMs: z.number().int().min(20).default(3000),
+      /** digest authentication of REGISTER (off by default), see auth-config.ts */
+      auth: registrarAuthSchema,
     })
     .default({}),
   mediaGroups: z.record(mediaGroupSchema).default({

@@ -3,6 +3,7 @@
  * (RFC 3261 §16/§17) over the transport; the registrar and the route table
  * decide what happens to each new request.
  */
+import { ASSERTION_HEADER } from '@strata/auth';
 import { DialogTracker, type RequestVerdict } from '@strata/dialog';
 import {
   isSipUri,
@@ -26,6 +27,7 @@ import { MediaCalls } from './media/media-calls.js';
 import { MediaGroup } from './media/media-group.js';
 import type { CoreStores } from './dialogs/stores.js';
 import { TransactionDialogSender } from './dialogs/transaction-sender.js';
+import { registerAuthFrom, type RegisterAuthenticator } from './registrar/register-auth.js';
 import { Registrar } from './registrar/registrar.js';
 import { MediaProber } from './probes/media-prober.js';
 import { NatKeepalive } from './probes/nat-keepalive.js';
@@ -54,6 +56,7 @@ export class CoreNode {
   readonly layer: TransactionLayer;
   readonly proxy: StatefulProxy;
   readonly registrar: Registrar;
+  private readonly registerAuth: RegisterAuthenticator | null;
   readonly router: CoreRouter;
   readonly mediaGroups: Map<string, MediaGroup>;
   /** which media server each answered call is counted on (least-active) */
@@ -115,9 +118,11 @@ export class CoreNode {
         t4: config.transaction.t4Ms,
       },
     });
+    this.registerAuth = registerAuthFrom(config.registrar.auth);
     this.registrar = new Registrar(stores.locations, {
       ...config.registrar,
       domains: this.domains,
+      auth: this.registerAuth,
     });
     const d = config.dialog;
     this.dialogs = new DialogTracker({
@@ -213,6 +218,7 @@ export class CoreNode {
     this.mediaProber.stop();
     this.natKeepalive.stop();
     this.peers.stop();
+    this.registerAuth?.close();
     for (const t of this.retries) clearTimeout(t);
     this.retries.clear();
     this.unanswered.clear();
@@ -286,6 +292,8 @@ export class CoreNode {
       const outcome = await this.registrar.register(req, source);
       return replyFrom(outcome.response);
     }
+    // the edge's word on who authenticated is for this tier only, never relayed onwards
+    if (req.headers.has(ASSERTION_HEADER)) req.headers.remove(ASSERTION_HEADER);
     if (req.method === 'OPTIONS' && this.isAddressedToUs(req)) {
       // draining: the edges' probes count 503 as a miss, so no new Call-IDs come here
       if (this.draining) return DRAINING;

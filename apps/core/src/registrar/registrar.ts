@@ -18,6 +18,7 @@ import type { MessageSource } from '@strata/transport';
 import { canonicalAor } from './aor.js';
 import type { Binding } from './binding.js';
 import type { LocationStore } from './location-store.js';
+import type { RegisterAuthenticator } from './register-auth.js';
 
 export interface RegistrarOptions {
   minExpires: number;
@@ -25,6 +26,8 @@ export interface RegistrarOptions {
   defaultExpires: number;
   maxContacts: number;
   domains: ReadonlySet<string>;
+  /** digest authentication (`registrar.auth`); null or absent: anyone may register */
+  auth?: RegisterAuthenticator | null;
   now?: () => number;
 }
 
@@ -33,6 +36,8 @@ export interface RegisterOutcome {
   aor: string | null;
   /** bindings after the request, for logs and events */
   bindings: Binding[];
+  /** the authenticated user, when auth is on and the request passed it */
+  username?: string;
 }
 
 export class Registrar {
@@ -67,6 +72,16 @@ export class Registrar {
     } catch {
       return reply(400, 'Bad Request');
     }
+    let username: string | undefined;
+    if (this.options.auth != null) {
+      // step 3: "the registrar authenticates the UAC" (§22: 401 with a challenge)
+      const verdict = await this.options.auth.authenticate(req, source);
+      if (!verdict.ok) return reply(verdict.status, verdict.reason, verdict.headers);
+      // step 4: "the registrar SHOULD determine if the authenticated user is authorized to
+      // modify registrations for this address-of-record" — here: only their own AoR
+      if (!userOwnsAor(req, verdict.username)) return reply(403, 'Forbidden');
+      username = verdict.username;
+    }
     if (aor === null) return reply(404, 'Not Found');
 
     const contactValues = req.headers.values('contact');
@@ -84,7 +99,7 @@ export class Registrar {
         if (b.callId === callId && b.cseq >= cseq) return reply(500, 'Stale CSeq');
       }
       await this.store.removeAll(aor);
-      return { response: this.okWith(req, []), aor, bindings: [] };
+      return { response: this.okWith(req, []), aor, bindings: [], ...withUser(username) };
     }
 
     let contacts: ContactValue[];
@@ -147,7 +162,7 @@ export class Registrar {
       });
     }
     const bindings = await this.store.get(aor);
-    return { response: this.okWith(req, bindings, path), aor, bindings };
+    return { response: this.okWith(req, bindings, path), aor, bindings, ...withUser(username) };
   }
 
   /** Live bindings for a Request-URI's AoR, best q first (RFC 3261 §16.6 target ordering). */
@@ -178,6 +193,23 @@ function sameContact(a: string, b: string): boolean {
   } catch {
     return a === b;
   }
+}
+
+/**
+ * The To URI's user part (unescaped, §19.1.4: compared case-sensitively) is the
+ * authenticated name.
+ */
+function userOwnsAor(req: SipRequest, username: string): boolean {
+  try {
+    const to = req.to.uri;
+    return 'user' in to && to.user !== null && decodeURIComponent(to.user) === username;
+  } catch {
+    return false;
+  }
+}
+
+function withUser(username: string | undefined): { username?: string } {
+  return username !== undefined ? { username } : {};
 }
 
 function hostOf(host: string): string {
