@@ -5,6 +5,8 @@
 import { listenerSchema, loadConfig, logLevelSchema, type LoadOptions } from '@strata/config';
 import { opsConfigSchema } from '@strata/ops';
 import { z } from 'zod';
+import { forwardingSchema } from './forwarding/forwarding-config.js';
+import { lcrSchema } from './lcr/lcr-config.js';
 import { registrarAuthSchema } from './registrar/auth-config.js';
 
 const sipUri = z.string().regex(/^sips?:\S+$/, 'a SIP URI, e.g. sip:10.0.0.5:5080');
@@ -58,6 +60,8 @@ const targetSchema = z.union([
   z.object({ uri: sipUri }),
   z.object({ mediaGroup: z.string() }),
   z.object({ huntGroup: z.string() }),
+  /** least-cost routing over a rate table (true: the table named "default") */
+  z.object({ lcr: z.union([z.literal(true), z.string()]) }),
 ]);
 
 export const routeSchema = z.object({
@@ -197,6 +201,10 @@ export const coreConfigSchema = z.object({
       deadlineSeconds: z.number().int().min(0).default(60),
     })
     .default({}),
+  /** least-cost routing: carriers, rate tables, number normalisation (issue #13) */
+  lcr: lcrSchema,
+  /** per-user call forwarding (issue #13) */
+  forwarding: forwardingSchema,
   ...opsConfigSchema,
   /** HTTP status endpoint: /health, /ready, /stats, /metrics, /admin/ (loopback; port 0 = any free port) */
   status: z

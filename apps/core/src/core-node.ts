@@ -23,6 +23,13 @@ import {
 import type { MessageSource, Transport, TransportProtocol } from '@strata/transport';
 import type { Logger } from 'pino';
 import type { CoreConfig } from './config.js';
+import { CallForwarding } from './forwarding/call-forwarding.js';
+import {
+  MemoryForwardingStore,
+  RedisForwardingStore,
+  type ForwardingStore,
+} from './forwarding/settings-store.js';
+import { Lcr } from './lcr/lcr.js';
 import { MediaCalls } from './media/media-calls.js';
 import { MediaGroup } from './media/media-group.js';
 import type { CoreStores } from './dialogs/stores.js';
@@ -63,6 +70,10 @@ export class CoreNode {
   readonly mediaCalls: MediaCalls;
   readonly dialogs: DialogTracker;
   readonly natKeepalive: NatKeepalive;
+  /** issue #13: least-cost routing and per-user call forwarding */
+  readonly lcr: Lcr;
+  readonly forwardingStore: ForwardingStore;
+  readonly forwarding: CallForwarding;
   private mediaProber: MediaProber;
   private table: RouteTable;
   private readonly ours: Set<string>;
@@ -163,6 +174,25 @@ export class CoreNode {
     );
     this.mediaCalls = new MediaCalls(this.mediaGroups);
     this.table = new RouteTable(config.routes);
+    const redis = stores.redis;
+    this.lcr = new Lcr(
+      config.lcr,
+      this.layer,
+      from,
+      logger,
+      redis === null ? null : (key) => redis.hgetall(key),
+    );
+    stores.cdrFields.add((callId) => this.lcr.router.cdrFields(callId));
+    this.forwardingStore =
+      redis === null
+        ? new MemoryForwardingStore()
+        : new RedisForwardingStore(redis, config.store.redis.keyPrefix);
+    this.forwarding = new CallForwarding(config.forwarding, {
+      store: this.forwardingStore,
+      contacts: (aor) => this.router.contactsOf(aor),
+      lcr: this.lcr.router,
+      logger: this.log,
+    });
     this.router = new CoreRouter(
       () => this.table,
       this.registrar,
@@ -171,6 +201,7 @@ export class CoreNode {
       config,
       this.log,
       this.mediaCalls,
+      { lcr: this.lcr.router, forwarding: this.forwarding },
     );
     this.proxy = new StatefulProxy(this.layer, {
       router: (req, source) => this.route(req, source),
@@ -187,7 +218,10 @@ export class CoreNode {
   start(): void {
     this.dialogs.onEvent((e) => {
       if (e.type === 'confirmed') this.mediaCalls.confirmed(e.state.callId, e.state.id);
-      else if (e.type === 'terminated') this.mediaCalls.terminated(e.state.callId, e.state.id);
+      else if (e.type === 'terminated') {
+        this.mediaCalls.terminated(e.state.callId, e.state.id);
+        this.lcr.router.callEnded(e.state.callId);
+      }
     });
     this.dialogs.onEvent((e) => {
       if (e.type === 'confirmed') this.events.confirmed++;
@@ -211,12 +245,25 @@ export class CoreNode {
     void this.peers.start();
     this.mediaProber.start();
     this.natKeepalive.start();
+    void this.startFeatures();
+  }
+
+  /** Rate tables load in the background; forwarding settings from the file seed the store. */
+  private async startFeatures(): Promise<void> {
+    try {
+      for (const [aor, s] of Object.entries(this.config.forwarding.users))
+        await this.forwardingStore.set(aor, s);
+      await this.lcr.start();
+    } catch (err) {
+      this.log.error({ err }, 'LCR/forwarding start failed');
+    }
   }
 
   /** `releaseLeases`: hand this node's dialogs to the cluster at once (drain deadline). */
   async stop(options: { releaseLeases?: boolean } = {}): Promise<void> {
     this.mediaProber.stop();
     this.natKeepalive.stop();
+    this.lcr.stop();
     this.peers.stop();
     this.registerAuth?.close();
     for (const t of this.retries) clearTimeout(t);
@@ -254,6 +301,10 @@ export class CoreNode {
     const from = `sip:strata@${self === undefined ? 'localhost' : `${bracket(self.host)}:${self.port}`}`;
     this.mediaProber = new MediaProber(this.layer, this.mediaGroups, from, this.log);
     this.mediaProber.start();
+    this.forwarding.configure(config.forwarding);
+    this.lcr
+      .reload(config.lcr)
+      .catch((err: unknown) => this.log.error({ err }, 'LCR reload failed'));
     this.counters.reloads++;
   }
 
@@ -283,6 +334,8 @@ export class CoreNode {
       mediaGroups: media,
       mediaProbes: this.mediaProber.snapshot(),
       core: { ...this.counters, unansweredInvites: this.unanswered.size },
+      lcr: this.lcr.stats(),
+      forwarding: this.forwarding.counters,
       events: this.events,
     };
   }

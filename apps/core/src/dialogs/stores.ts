@@ -17,6 +17,7 @@ import {
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
+import { CdrFields, EnrichingCdrSink } from '../lcr/cdr-fields.js';
 import type { CoreConfig } from '../config.js';
 import type { LocationStore } from '../registrar/location-store.js';
 import { MemoryLocationStore } from '../registrar/memory-location-store.js';
@@ -29,16 +30,29 @@ export interface CoreStores {
   profiles: CallProfiles;
   cdr: CdrWriter;
   kind: 'memory' | 'redis';
+  /** extra CDR fields by Call-ID (LCR carrier and attempts) */
+  cdrFields: CdrFields;
+  /** the shared Redis client (store: redis), for feature data such as forwarding settings */
+  redis: HashClient | null;
   /** 'degraded': Redis fails and the core runs on its local copies */
   status(): 'ok' | 'degraded';
   close(): Promise<void>;
 }
 
+/** The Redis hash commands feature stores use. */
+export interface HashClient {
+  hget(key: string, field: string): Promise<string | null>;
+  hset(key: string, field: string, value: string): Promise<number>;
+  hdel(key: string, field: string): Promise<number>;
+  hgetall(key: string): Promise<Record<string, string>>;
+}
+
 export function createStores(config: CoreConfig, logger: Logger): CoreStores {
+  const cdrFields = new CdrFields();
   const sinks: CdrSink[] = [];
   if (config.cdr.file !== '') {
     mkdirSync(dirname(config.cdr.file), { recursive: true });
-    sinks.push(new JsonLinesCdrSink(config.cdr.file));
+    sinks.push(new EnrichingCdrSink(new JsonLinesCdrSink(config.cdr.file), cdrFields));
   }
   if (config.store.kind === 'memory') {
     const dialogs = new MemoryDialogStore({ node: config.nodeId, logger });
@@ -48,6 +62,8 @@ export function createStores(config: CoreConfig, logger: Logger): CoreStores {
       profiles: new MemoryCallProfiles(),
       cdr: new CdrWriter({ store: dialogs, sinks, coreNode: config.nodeId, logger }),
       kind: 'memory',
+      cdrFields,
+      redis: null,
       status: () => 'ok',
       close: () => dialogs.close(),
     };
@@ -70,7 +86,8 @@ export function createStores(config: CoreConfig, logger: Logger): CoreStores {
     keyPrefix: `${r.keyPrefix}:`,
     logger,
   });
-  if (config.cdr.redisStream) sinks.push(new RedisStreamCdrSink({ redis: dialogs.redis }));
+  if (config.cdr.redisStream)
+    sinks.push(new EnrichingCdrSink(new RedisStreamCdrSink({ redis: dialogs.redis }), cdrFields));
   const locations = new FallbackLocationStore(
     new RedisLocationStore(dialogs.redis, r.keyPrefix),
     logger.child({ component: 'location' }),
@@ -81,6 +98,8 @@ export function createStores(config: CoreConfig, logger: Logger): CoreStores {
     profiles: new RedisCallProfiles({ redis: dialogs.redis }),
     cdr: new CdrWriter({ store: dialogs, sinks, coreNode: config.nodeId, logger }),
     kind: 'redis',
+    cdrFields,
+    redis: dialogs.redis,
     status: () => (dialogs.status() === 'degraded' || locations.isDegraded ? 'degraded' : 'ok'),
     close: () => dialogs.close(),
   };

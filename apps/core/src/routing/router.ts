@@ -10,6 +10,8 @@ import type { FailureContext, ProxyTarget, RouteDecision } from '@strata/transac
 import type { MessageSource } from '@strata/transport';
 import type { Logger } from 'pino';
 import type { CoreConfig, HuntGroupConfig, TargetConfig } from '../config.js';
+import type { CallForwarding } from '../forwarding/call-forwarding.js';
+import type { LcrOutcome, LcrRouter } from '../lcr/lcr-router.js';
 import type { MediaCalls } from '../media/media-calls.js';
 import type { MediaGroup } from '../media/media-group.js';
 import { lookupAor } from '../registrar/aor.js';
@@ -41,6 +43,8 @@ export class CoreRouter {
     private readonly logger: Logger,
     /** active-call accounting of dialog-mode calls sent to media groups */
     private readonly mediaCalls?: MediaCalls,
+    /** issue #13: least-cost routing (`lcr` targets) and call forwarding (INVITEs to users) */
+    private readonly features: { lcr?: LcrRouter; forwarding?: CallForwarding } = {},
   ) {}
 
   /** The route for an initial request, or null (404). */
@@ -62,16 +66,39 @@ export class CoreRouter {
     if (req.toTag !== null || req.method === 'ACK') return this.inDialog(req);
     const match = known === undefined ? this.match(req, source) : known;
     if (match === null) return { action: 'reply', status: 404, reason: 'Not Found' };
+    // LCR/forwarding may answer themselves (no route, loop); a later alternative still wins
+    let answer: RouteDecision | null = null;
     for (const alt of match.route.targets) {
-      const targets = await this.resolveAlternative(req, alt, match.mode === 'dialog');
+      const outcome = await this.feature(req, alt);
+      if (outcome !== null && 'reply' in outcome) {
+        answer ??= { action: 'reply', ...outcome.reply };
+        continue;
+      }
+      const targets =
+        outcome?.targets ?? (await this.resolveAlternative(req, alt, match.mode === 'dialog'));
       if (targets.length > 0) return { action: 'relay', targets };
     }
     // registrar-only routes: the user is not registered (RFC 3261 §16.5: empty target set → 480)
-    return { action: 'reply', status: 480, reason: 'Temporarily Unavailable' };
+    return answer ?? { action: 'reply', status: 480, reason: 'Temporarily Unavailable' };
   }
 
-  /** The proxy's failure hook: media failover and sequential hunting. */
-  onFailure(ctx: FailureContext): void {
+  /** An `lcr` target, or a user's INVITE when forwarding is on; null: not a feature's. */
+  private async feature(req: SipRequest, alt: TargetConfig): Promise<LcrOutcome | null> {
+    const { lcr, forwarding } = this.features;
+    if ('lcr' in alt) {
+      if (lcr === undefined || req.method !== 'INVITE') return { targets: [] };
+      return lcr.route(req, alt.lcr === true ? 'default' : alt.lcr);
+    }
+    if ('registrar' in alt && forwarding !== undefined && req.method === 'INVITE')
+      return forwarding.route(req);
+    return null;
+  }
+
+  /** The proxy's failure hook: LCR failover, forwarding, media failover and sequential hunting. */
+  onFailure(ctx: FailureContext): void | Promise<void> {
+    const { lcr, forwarding } = this.features;
+    if (lcr?.owns(ctx.request) === true) return lcr.onFailure(ctx);
+    if (forwarding?.owns(ctx.request) === true) return forwarding.onFailure(ctx);
     const p = this.pending.get(ctx.request);
     if (p === undefined || p.next.length === 0) return;
     const last = ctx.responses[ctx.responses.length - 1];
@@ -112,7 +139,8 @@ export class CoreRouter {
     if ('registrar' in alt) return this.registered(req);
     if ('uri' in alt) return [{ uri: alt.uri, destination: await destinationOf(alt.uri) }];
     if ('mediaGroup' in alt) return this.media(req, alt.mediaGroup, tracked);
-    return this.hunt(req, alt.huntGroup);
+    if ('huntGroup' in alt) return this.hunt(req, alt.huntGroup);
+    return [];
   }
 
   private async registered(req: SipRequest): Promise<ProxyTarget[]> {
@@ -123,6 +151,11 @@ export class CoreRouter {
       return [];
     }
     if (aor === null) return [];
+    return this.contactsOf(aor);
+  }
+
+  /** An AoR's registered contacts as branches. */
+  async contactsOf(aor: string): Promise<ProxyTarget[]> {
     const bindings = await this.registrar.lookup(aor);
     const out: ProxyTarget[] = [];
     for (const b of bindings) {
