@@ -5,6 +5,9 @@
 import { listenerSchema, loadConfig, logLevelSchema, type LoadOptions } from '@strata/config';
 import { opsConfigSchema } from '@strata/ops';
 import { z } from 'zod';
+import { actionsConfigSchema } from './actions/actions-config.js';
+import { eventsConfigSchema } from './events/events-config.js';
+import { featuresConfigSchema } from './features/features-config.js';
 import { forwardingSchema } from './forwarding/forwarding-config.js';
 import { lcrSchema } from './lcr/lcr-config.js';
 import { registrarAuthSchema } from './registrar/auth-config.js';
@@ -205,6 +208,12 @@ export const coreConfigSchema = z.object({
   lcr: lcrSchema,
   /** per-user call forwarding (issue #13) */
   forwarding: forwardingSchema,
+  /** call events to a Redis Stream and/or a webhook (issue #14, docs/call-control.md) */
+  events: eventsConfigSchema,
+  /** mid-call actions (issue #14) */
+  actions: actionsConfigSchema,
+  /** DTMF-over-INFO feature codes (issue #14) */
+  features: featuresConfigSchema,
   ...opsConfigSchema,
   /** HTTP status endpoint: /health, /ready, /stats, /metrics, /admin/ (loopback; port 0 = any free port) */
   status: z

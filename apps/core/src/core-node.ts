@@ -32,6 +32,9 @@ import {
 import { Lcr } from './lcr/lcr.js';
 import { MediaCalls } from './media/media-calls.js';
 import { MediaGroup } from './media/media-group.js';
+import { CallControl } from './actions/call-control.js';
+import type { CallEvents } from './events/call-events.js';
+import { createCallEvents } from './events/create-call-events.js';
 import type { CoreStores } from './dialogs/stores.js';
 import { TransactionDialogSender } from './dialogs/transaction-sender.js';
 import { registerAuthFrom, type RegisterAuthenticator } from './registrar/register-auth.js';
@@ -70,6 +73,9 @@ export class CoreNode {
   readonly mediaCalls: MediaCalls;
   readonly dialogs: DialogTracker;
   readonly natKeepalive: NatKeepalive;
+  /** issue #14: call events, mid-call actions and DTMF feature codes */
+  readonly callEvents: CallEvents;
+  readonly control: CallControl;
   /** issue #13: least-cost routing and per-user call forwarding */
   readonly lcr: Lcr;
   readonly forwardingStore: ForwardingStore;
@@ -173,6 +179,15 @@ export class CoreNode {
       this.log,
     );
     this.mediaCalls = new MediaCalls(this.mediaGroups);
+    this.callEvents = createCallEvents(config, stores, logger);
+    this.control = new CallControl({
+      tracker: this.dialogs,
+      store: stores.dialogs,
+      events: this.callEvents,
+      actions: config.actions,
+      features: config.features,
+      logger,
+    });
     this.table = new RouteTable(config.routes);
     const redis = stores.redis;
     this.lcr = new Lcr(
@@ -241,6 +256,7 @@ export class CoreNode {
         this.endUnanswered(e.state.callId, e.state.fromTag);
       }
     });
+    this.control.start();
     this.proxy.attach();
     void this.peers.start();
     this.mediaProber.start();
@@ -263,6 +279,7 @@ export class CoreNode {
   async stop(options: { releaseLeases?: boolean } = {}): Promise<void> {
     this.mediaProber.stop();
     this.natKeepalive.stop();
+    this.control.stop();
     this.lcr.stop();
     this.peers.stop();
     this.registerAuth?.close();
@@ -271,6 +288,7 @@ export class CoreNode {
     this.unanswered.clear();
     this.layer.close();
     await this.dialogs.close(options);
+    await this.callEvents.close();
     await this.stores.close();
   }
 
@@ -337,6 +355,7 @@ export class CoreNode {
       lcr: this.lcr.stats(),
       forwarding: this.forwarding.counters,
       events: this.events,
+      callControl: { ...this.control.stats(), events: this.callEvents.stats() },
     };
   }
 
@@ -370,6 +389,8 @@ export class CoreNode {
       if (req.method !== 'ACK') {
         await this.takeOver(req);
         verdict = await this.dialogs.onRequest(req, { source: sourceOf(source) });
+        if (req.method === 'INFO' && verdict.action === 'relay')
+          this.control.onInfo(req, verdict.dialogId, verdict.from);
       }
       if (verdict?.action === 'reject') return { action: 'reply', status: verdict.status };
       return this.router.route(req, source);
@@ -385,8 +406,12 @@ export class CoreNode {
       this.counters.natAliased++;
     if (match !== null && match.mode === 'dialog' && req.method === 'INVITE') {
       const r = match.route;
-      const maxSeconds =
-        r.maxDurationSeconds > 0 ? r.maxDurationSeconds : this.config.dialog.maxDurationSeconds;
+      // runtime policy (issue #14, admin API) over the configured limits
+      const maxSeconds = this.control.policy.maxDurationSeconds(
+        r.maxDurationSeconds,
+        this.config.dialog.maxDurationSeconds,
+      );
+      const limit = this.control.policy.concurrencyLimit(r.name, r.concurrency?.limit ?? 0);
       verdict = await this.dialogs.onRequest(req, {
         source: sourceOf(source),
         call: {
@@ -394,8 +419,10 @@ export class CoreNode {
           ...(r.earlyTimeoutSeconds !== undefined
             ? { earlyTimeoutMs: r.earlyTimeoutSeconds * 1000 }
             : {}),
-          ...(r.concurrency !== undefined && r.concurrency.limit > 0
-            ? { profiles: [{ key: expandKey(r.concurrency.key, req), limit: r.concurrency.limit }] }
+          ...(limit > 0
+            ? {
+                profiles: [{ key: expandKey(r.concurrency?.key ?? `route:${r.name}`, req), limit }],
+              }
             : {}),
         },
       });

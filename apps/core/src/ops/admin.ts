@@ -5,10 +5,12 @@
  *   GET  /admin/registrations?aor=             bindings per AoR
  *   POST /admin/reload                         re-read $STRATA_CONFIG + env, swap routes/hunt/media groups
  *   POST /admin/drain   GET /admin/drain       start draining / drain state
+ *   /admin/calls/…, /admin/policy              issue #14: actions/admin-routes.ts
  *   /admin/lcr…, /admin/forwarding…            issue #13: lcr/lcr-admin.ts, forwarding/forwarding-admin.ts
  */
 import type { AdminReply, AdminRoute } from '@strata/ops';
 import type { DialogState } from '@strata/dialog';
+import { callControlAdminRoutes } from '../actions/admin-routes.js';
 import type { CoreNode } from '../core-node.js';
 import { forwardingAdminRoutes } from '../forwarding/forwarding-admin.js';
 import { lcrAdminRoutes } from '../lcr/lcr-admin.js';
@@ -126,6 +128,7 @@ export function coreAdminRoutes(d: CoreAdminDeps): AdminRoute[] {
       path: /^\/drain\/?$/,
       handle: () => ({ status: 200, body: d.drain.status() }),
     },
+    ...callControlAdminRoutes(core.control),
     ...lcrAdminRoutes(core.lcr),
     ...forwardingAdminRoutes(core.forwardingStore),
   ];

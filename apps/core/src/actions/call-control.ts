@@ -1,0 +1,335 @@
+/**
+ * CallControl (issue #14): the core's mid-call features on top of the dialog tracker —
+ * call events for everything the tracker reports, the admin actions (end, transfer, hold,
+ * runtime max-duration policy) and DTMF-over-INFO feature codes that run those actions.
+ * Everything that originates SIP goes through the tracker's builders (BYE both legs,
+ * REFER, re-INVITE: CSeq in the impersonated party's space, route set towards the party).
+ */
+import {
+  otherSide,
+  systemTimerClock,
+  type DialogEvent,
+  type DialogSideName,
+  type DialogState,
+  type DialogStore,
+  type DialogTracker,
+  type SendOutcome,
+  type TimerClock,
+} from '@strata/dialog';
+import type { SipRequest } from '@strata/parser';
+import type { Logger } from 'pino';
+import type { CallEvents } from '../events/call-events.js';
+import type { DtmfData, TransferData } from '../events/call-event.js';
+import { DtmfCollector, type FeatureHit } from '../features/dtmf-collector.js';
+import { isDtmfInfo, parseDtmfInfo } from '../features/dtmf-info.js';
+import type { FeaturesConfig } from '../features/features-config.js';
+import type { ActionsConfig } from './actions-config.js';
+import { RuntimePolicy } from './runtime-policy.js';
+
+export interface CallControlDeps {
+  readonly tracker: DialogTracker;
+  readonly store: DialogStore;
+  readonly events: CallEvents;
+  readonly actions: ActionsConfig;
+  readonly features: FeaturesConfig;
+  readonly logger: Logger;
+  readonly clock?: TimerClock;
+}
+
+export interface TransferOutcome {
+  /** the REFER's final response, or why there is none */
+  readonly refer: SendOutcome;
+  /** the referee's final sipfrag status (RFC 3515 §2.4.5); null = none within referWaitMs */
+  readonly notify: number | null;
+  readonly referTo: string;
+}
+
+export type ActionError = { readonly error: 'no-such-dialog' | 'not-confirmed' | 'bad-target' };
+
+export interface PolicyOutcome {
+  /** dialogs over the new limit, ended (BYE both legs, CDR reason `policy`) */
+  readonly ended: string[];
+  /** dialogs whose max-duration timer was moved earlier */
+  readonly updated: string[];
+}
+
+export class CallControl {
+  readonly policy = new RuntimePolicy();
+  private readonly log: Logger;
+  private readonly clock: TimerClock;
+  private readonly collector: DtmfCollector;
+  /** transfer waiters by Call-ID: resolved by the final sipfrag NOTIFY */
+  private readonly referWaiters = new Map<string, Set<(status: number) => void>>();
+  private readonly timers = new Set<unknown>();
+  readonly counters = { dtmf: 0, features: 0, transfers: 0, holds: 0, ends: 0, policyEnded: 0 };
+
+  constructor(private readonly d: CallControlDeps) {
+    this.log = d.logger.child({ component: 'call-control' });
+    this.clock = d.clock ?? systemTimerClock;
+    this.collector = new DtmfCollector(
+      d.features.codes,
+      d.features.interDigitTimeoutMs,
+      (hit) => void this.runFeature(hit),
+      this.clock,
+    );
+  }
+
+  start(): void {
+    this.d.tracker.onEvent((e) => this.onDialogEvent(e));
+  }
+
+  stop(): void {
+    this.collector.close();
+    for (const t of this.timers) this.clock.clearTimer(t);
+    this.timers.clear();
+  }
+
+  // ---- actions ---------------------------------------------------------------------
+
+  /**
+   * The dialog an action is for: by id, or the live (confirmed first) dialog of a Call-ID.
+   * undefined = neither given; null = none found.
+   */
+  async findDialog(id: string | null, callId: string | null): Promise<string | null | undefined> {
+    if (id !== null) {
+      const s = await this.d.store.get(id);
+      return s === null || s.state === 'terminated' ? null : s.id;
+    }
+    if (callId === null) return undefined;
+    const live = (await this.d.store.findByCallId(callId)).filter((s) => s.state !== 'terminated');
+    return (live.find((s) => s.state === 'confirmed') ?? live[0])?.id ?? null;
+  }
+
+  /** BYE to both legs (tracker.endDialog: CSeq last + 1 each way, route set), CDR party proxy. */
+  async end(id: string, reason = 'admin'): Promise<boolean> {
+    const ok = await this.d.tracker.endDialog(id, 'proxy', reason);
+    if (ok) this.counters.ends++;
+    return ok;
+  }
+
+  /**
+   * Blind transfer of `side` to `target` (RFC 3515): a REFER in the dialog to that party,
+   * in its peer's name (Referred-By the peer, RFC 3892). Answers with the REFER's result
+   * and the referee's final NOTIFY sipfrag status; on 2xx the old dialog is ended.
+   */
+  async transfer(
+    id: string,
+    side: DialogSideName,
+    target: string,
+    waitMs = this.d.actions.referWaitMs,
+  ): Promise<TransferOutcome | ActionError> {
+    const s = await this.d.store.get(id);
+    if (s === null || s.state === 'terminated') return { error: 'no-such-dialog' };
+    if (s.state !== 'confirmed') return { error: 'not-confirmed' };
+    const referTo = this.targetUri(s, target);
+    if (referTo === null) return { error: 'bad-target' };
+    const notified = this.waitForNotify(s.callId, waitMs);
+    this.counters.transfers++;
+    this.publishTransfer(s, { referTo, status: null, by: 'core' }, side);
+    const refer = await this.d.tracker.refer(id, side, referTo, s[otherSide(side)].uri);
+    if (refer === null) {
+      notified.cancel();
+      return { error: 'not-confirmed' };
+    }
+    if (!('status' in refer) || refer.status >= 300) {
+      notified.cancel();
+      this.publishTransfer(
+        s,
+        { referTo, status: 'status' in refer ? refer.status : null, by: 'core' },
+        side,
+      );
+      return { refer, notify: null, referTo };
+    }
+    const notify = await notified.promise;
+    if (notify !== null && notify >= 200 && notify < 300) this.hangupAfterTransfer(id);
+    return { refer, notify, referTo };
+  }
+
+  /**
+   * Puts `side` on hold (re-INVITE offering `sdp` as sendonly, RFC 3264 §8.4) or resumes
+   * it (sendrecv). The SDP is the peer's media description (the caller of the API knows it:
+   * the media server's, typically).
+   */
+  async hold(
+    id: string,
+    side: DialogSideName,
+    sdp: string,
+    hold: boolean,
+  ): Promise<{ readonly reinvite: SendOutcome } | ActionError> {
+    const s = await this.d.store.get(id);
+    if (s === null) return { error: 'no-such-dialog' };
+    const outcome = await this.d.tracker.hold(id, side, sdp, hold);
+    if (outcome === null) return { error: 'not-confirmed' };
+    this.counters.holds++;
+    if ('status' in outcome && outcome.status >= 200 && outcome.status < 300) {
+      const now = (await this.d.store.get(id)) ?? s;
+      this.d.events.publish(hold ? 'held' : 'resumed', now, {
+        holder: otherSide(side),
+        by: 'core',
+      });
+    }
+    return { reinvite: outcome };
+  }
+
+  /**
+   * Runtime max-duration cap (s; null = back to the config). With `applyToActive`, calls
+   * in progress get it too: answered calls already over it end now (BYE both legs, CDR
+   * party max-duration, reason `policy`), the others get their timer moved earlier (never
+   * later: a stricter per-route limit stays).
+   */
+  async setMaxDuration(seconds: number | null, applyToActive: boolean): Promise<PolicyOutcome> {
+    this.policy.maxDurationCap = seconds;
+    const out: PolicyOutcome = { ended: [], updated: [] };
+    if (!applyToActive || seconds === null || seconds <= 0) return out;
+    const capMs = seconds * 1000;
+    const now = this.clock.now();
+    for (const s of await this.d.store.list()) {
+      if (s.state === 'terminated') continue;
+      const base = s.answeredAt ?? s.createdAt;
+      if (s.state === 'confirmed' && now - base >= capMs) {
+        if (await this.d.tracker.endDialog(s.id, 'max-duration', 'policy')) {
+          out.ended.push(s.id);
+          this.counters.policyEnded++;
+        }
+        continue;
+      }
+      const current = s.timers.maxDurationAt;
+      if (current !== null && current <= base + capMs) continue;
+      if ((await this.d.tracker.setMaxDuration(s.id, capMs)) !== null) out.updated.push(s.id);
+    }
+    return out;
+  }
+
+  // ---- DTMF over INFO ----------------------------------------------------------------
+
+  /**
+   * An in-dialog INFO the core relays (unchanged): DTMF bodies become `dtmf` events and
+   * feed the feature-code matcher. Never throws (bad bodies are ignored).
+   */
+  onInfo(req: SipRequest, dialogId: string | null, from: DialogSideName | null): void {
+    if (dialogId === null || from === null) return;
+    const ct = req.headers.get('content-type');
+    if (!isDtmfInfo(ct)) return;
+    const dtmf = parseDtmfInfo(ct, req.body);
+    if (dtmf === null) return;
+    this.counters.dtmf++;
+    void this.d.store
+      .get(dialogId)
+      .then((s) => {
+        if (s === null) return;
+        const data: DtmfData = {
+          side: from,
+          digit: dtmf.digit,
+          durationMs: dtmf.durationMs,
+          source: 'info',
+        };
+        this.d.events.publish('dtmf', s, { ...data });
+        this.collector.digit(dialogId, from, dtmf.digit);
+      })
+      .catch((err: unknown) => this.log.warn({ err, dialogId }, 'DTMF handling failed'));
+  }
+
+  stats(): Record<string, unknown> {
+    return {
+      ...this.counters,
+      pendingDigits: this.collector.size,
+      policy: this.policy.snapshot(),
+    };
+  }
+
+  // ---- internals ---------------------------------------------------------------------
+
+  private async runFeature(hit: FeatureHit): Promise<void> {
+    this.counters.features++;
+    const peer = otherSide(hit.side);
+    this.log.info(
+      { dialogId: hit.dialogId, side: hit.side, code: hit.code.code, action: hit.code.action },
+      'feature code',
+    );
+    try {
+      switch (hit.code.action) {
+        case 'transfer': {
+          // the dialler hands the other party over to the number (blind transfer)
+          const r = await this.transfer(hit.dialogId, peer, hit.arg ?? '');
+          if ('error' in r)
+            this.log.info({ dialogId: hit.dialogId, error: r.error }, 'feature transfer refused');
+          return;
+        }
+        case 'hangup':
+          await this.end(hit.dialogId, `feature ${hit.code.code}`);
+          return;
+        default:
+          // record / park need the media layer (docs/call-control.md): reported, not yet run here
+          this.refuse(hit.dialogId, hit.code.action, 'not available on this core yet');
+      }
+    } catch (err) {
+      this.log.warn({ err, dialogId: hit.dialogId }, 'feature action failed');
+    }
+  }
+
+  private refuse(dialogId: string, action: string, reason: string): void {
+    void this.d.store.get(dialogId).then((s) => {
+      if (s !== null) this.d.events.publish('action-refused', s, { action, reason });
+    });
+  }
+
+  private onDialogEvent(e: DialogEvent): void {
+    this.d.events.fromDialog(e);
+    if (e.type === 'refer' && e.status !== null && e.status >= 200) {
+      const waiters = this.referWaiters.get(e.state.callId);
+      if (waiters !== undefined) for (const w of [...waiters]) w(e.status);
+    } else if (e.type === 'terminated') this.collector.forget(e.state.id);
+  }
+
+  private waitForNotify(
+    callId: string,
+    ms: number,
+  ): { promise: Promise<number | null>; cancel: () => void } {
+    let cancel = (): void => undefined;
+    const promise = new Promise<number | null>((resolve) => {
+      const set = this.referWaiters.get(callId) ?? new Set();
+      this.referWaiters.set(callId, set);
+      const done = (status: number | null): void => {
+        set.delete(waiter);
+        if (set.size === 0) this.referWaiters.delete(callId);
+        this.clock.clearTimer(timer);
+        this.timers.delete(timer);
+        resolve(status);
+      };
+      const waiter = (status: number): void => done(status);
+      set.add(waiter);
+      const timer = this.clock.setTimer(() => done(null), ms);
+      this.timers.add(timer);
+      cancel = () => done(null);
+    });
+    return { promise, cancel };
+  }
+
+  private hangupAfterTransfer(id: string): void {
+    const delay = this.d.actions.transferHangupDelayMs;
+    if (delay < 0) return;
+    const t = this.clock.setTimer(async () => {
+      this.timers.delete(t);
+      await this.d.tracker.endDialog(id, 'transfer', 'transferred').catch(() => false);
+    }, delay);
+    this.timers.add(t);
+  }
+
+  private publishTransfer(s: DialogState, data: TransferData, side: DialogSideName): void {
+    this.d.events.publish('transferred', s, { ...data, referee: side });
+  }
+
+  /** A SIP URI as given, or a bare number/user at the transfer domain (default: the callee URI's host). */
+  private targetUri(s: DialogState, target: string): string | null {
+    const t = target.trim();
+    if (/^sips?:[^\s<>"]+$/i.test(t)) return t;
+    if (!/^[A-Za-z0-9*#+._-]{1,64}$/.test(t)) return null;
+    const domain = this.d.actions.transferDomain ?? hostOf(s.callee.uri);
+    return domain === null ? null : `sip:${t.replace(/#/g, '%23')}@${domain}`;
+  }
+}
+
+function hostOf(uri: string): string | null {
+  const m = /^sips?:(?:[^@]*@)?([^;?>]+)/i.exec(uri);
+  return m?.[1] ?? null;
+}

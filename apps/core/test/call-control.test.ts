@@ -1,0 +1,392 @@
+/**
+ * Core-originated requests against a recorded dialog (issue #14), on the wire: a real
+ * transport + transaction layer on loopback send what CallControl asks for to two UDP
+ * sockets standing in for the edge (the caller's next hop) and the callee. Asserted per
+ * request: Request-URI (remote target), Route (the hops after this core), CSeq (the
+ * impersonated party's space, last + 1), tags, and the Via the transaction layer pushed.
+ */
+import dgram from 'node:dgram';
+import { transportListeners } from '@strata/config';
+import {
+  CallbackCdrSink,
+  CdrWriter,
+  DialogTracker,
+  MemoryDialogStore,
+  ownRouteMatcher,
+  type CdrRecord,
+} from '@strata/dialog';
+import { parseMessage, SipRequest } from '@strata/parser';
+import { TransactionLayer } from '@strata/transaction';
+import { SipTransport } from '@strata/transport';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { actionsConfigSchema } from '../src/actions/actions-config.js';
+import { CallControl } from '../src/actions/call-control.js';
+import type { CallEvent } from '../src/events/call-event.js';
+import { CallEvents } from '../src/events/call-events.js';
+import { featuresConfigSchema } from '../src/features/features-config.js';
+import { TransactionDialogSender } from '../src/dialogs/transaction-sender.js';
+import { recordedDialog, type FixturePorts } from './support/dialog-fixture.js';
+
+const log = pino({ level: 'silent' });
+
+/** A UDP socket that records requests and answers them (200 unless told otherwise). */
+class Ua {
+  readonly requests: SipRequest[] = [];
+  private readonly waiters: (() => void)[] = [];
+  readonly status = new Map<string, number>();
+  private constructor(readonly sock: dgram.Socket) {
+    sock.on('message', (buf, rinfo) => {
+      const msg = parseMessage(buf, { framing: 'datagram' });
+      if (!(msg instanceof SipRequest)) return;
+      this.requests.push(msg);
+      for (const w of this.waiters.splice(0)) w();
+      if (msg.method === 'ACK') return;
+      const st = this.status.get(msg.method) ?? 200;
+      const h = msg.headers;
+      const to = h.get('to')!;
+      const lines = [
+        `SIP/2.0 ${st} ${st === 202 ? 'Accepted' : 'OK'}`,
+        ...h.values('via').map((v) => `Via: ${v}`),
+        `From: ${h.get('from')}`,
+        `To: ${to}`,
+        `Call-ID: ${msg.callId}`,
+        `CSeq: ${h.get('cseq')}`,
+        'Content-Length: 0',
+        '',
+        '',
+      ];
+      sock.send(lines.join('\r\n'), rinfo.port, rinfo.address);
+    });
+  }
+  static async open(): Promise<Ua> {
+    const s = dgram.createSocket('udp4');
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+    return new Ua(s);
+  }
+  get port(): number {
+    return this.sock.address().port;
+  }
+  async next(method: string, timeoutMs = 3000): Promise<SipRequest> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.requests.find((r) => r.method === method);
+      if (hit !== undefined) {
+        this.requests.splice(this.requests.indexOf(hit), 1);
+        return hit;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${method} within ${timeoutMs} ms`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+  close(): void {
+    this.sock.close();
+  }
+}
+
+let transport: SipTransport;
+let layer: TransactionLayer;
+let edge: Ua;
+let callee: Ua;
+let ports: FixturePorts;
+let store: MemoryDialogStore;
+let tracker: DialogTracker;
+let control: CallControl;
+let cdrs: CdrRecord[];
+let events: CallEvent[];
+
+async function setup(features: Record<string, unknown> = {}): Promise<void> {
+  transport = new SipTransport({
+    listeners: transportListeners([{ transport: 'udp', host: '127.0.0.1', port: 0 }]),
+    logger: log,
+  });
+  await transport.start();
+  layer = new TransactionLayer({ transport, logger: log, config: { t1: 50, t2: 400, t4: 500 } });
+  edge = await Ua.open();
+  callee = await Ua.open();
+  const corePort = transport.listeners()[0]!.port;
+  ports = { edge: edge.port, core: corePort, caller: 1, callee: callee.port };
+  store = new MemoryDialogStore({ node: 'core-1', sweepIntervalMs: 0 });
+  cdrs = [];
+  tracker = new DialogTracker({
+    node: 'core-1',
+    store,
+    sender: new TransactionDialogSender(layer),
+    cdr: new CdrWriter({
+      store,
+      sinks: [new CallbackCdrSink((r) => void cdrs.push(r))],
+      coreNode: 'core-1',
+    }),
+    isOwnRoute: ownRouteMatcher([`127.0.0.1:${corePort}`]),
+    keepaliveIntervalMs: 0,
+  });
+  events = [];
+  const callEvents = new CallEvents('core-1', [], log);
+  callEvents.onEvent((e) => events.push(e));
+  control = new CallControl({
+    tracker,
+    store,
+    events: callEvents,
+    actions: actionsConfigSchema.parse({ transferHangupDelayMs: 0, referWaitMs: 2000 }),
+    features: featuresConfigSchema.parse(features),
+    logger: log,
+  });
+  control.start();
+}
+
+beforeEach(async () => {
+  await setup({
+    codes: [
+      { code: '*2', action: 'transfer', collect: true },
+      { code: '*0', action: 'park' },
+    ],
+  });
+});
+
+afterEach(async () => {
+  control.stop();
+  await tracker.close();
+  layer.close();
+  await transport.stop();
+  edge.close();
+  callee.close();
+});
+
+/** The recorded dialog with the caller's next hop being the edge socket, stored. */
+async function recorded(): Promise<ReturnType<typeof recordedDialog>> {
+  const s = { ...recordedDialog(ports), answeredAt: Date.now() - 5000 };
+  expect((await store.put(s)).ok).toBe(true);
+  return s;
+}
+
+function viaOf(req: SipRequest): string {
+  return req.headers.values('via')[0]!;
+}
+
+/** A request from one party of the dialog, as the core would relay it. */
+function inDialog(
+  s: ReturnType<typeof recordedDialog>,
+  method: string,
+  seq: number,
+  ct: string,
+  body: string,
+): SipRequest {
+  const text = [
+    `${method} sip:127.0.0.1:${ports.callee} SIP/2.0`,
+    `Via: SIP/2.0/UDP 127.0.0.1:${ports.edge};branch=z9hG4bK-${method}-${seq}`,
+    `From: <${s.caller.uri}>;tag=${s.fromTag}`,
+    `To: <${s.callee.uri}>;tag=${s.toTag}`,
+    `Call-ID: ${s.callId}`,
+    `CSeq: ${seq} ${method}`,
+    'Max-Forwards: 69',
+    `Content-Type: ${ct}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    '',
+    body,
+  ].join('\r\n');
+  return parseMessage(Buffer.from(text), { framing: 'datagram' }) as SipRequest;
+}
+
+describe('core-originated requests (recorded dialog, real transaction layer)', () => {
+  it('end: BYE to both legs — remote target, route set after this core, CSeq last + 1 per direction, own Via', async () => {
+    const s = await recorded();
+    expect(await control.end(s.id)).toBe(true);
+    const [toCallee, toCaller] = await Promise.all([callee.next('BYE'), edge.next('BYE')]);
+
+    expect(toCallee.uri).toBe(`sip:127.0.0.1:${ports.callee};transport=UDP`);
+    expect(toCallee.headers.values('route')).toEqual([]); // this core is the last hop
+    expect(toCallee.cseq).toEqual({ seq: 2, method: 'BYE' }); // caller's space: INVITE 1 + 1
+    expect([toCallee.fromTag, toCallee.toTag]).toEqual([s.fromTag, s.toTag]);
+    expect(toCallee.headers.get('max-forwards')).toBe('70');
+    expect(viaOf(toCallee)).toMatch(
+      new RegExp(`^SIP/2\\.0/UDP 127\\.0\\.0\\.1:${ports.core};branch=z9hG4bK`),
+    );
+    expect(toCallee.headers.values('via')).toHaveLength(1);
+
+    expect(toCaller.uri).toBe(`sip:sipp@127.0.0.1:${ports.caller};transport=UDP`);
+    expect(toCaller.headers.values('route')).toEqual([
+      `<sip:127.0.0.1:${ports.edge};transport=udp;lr;ftag=x>`,
+    ]);
+    expect(toCaller.cseq).toEqual({ seq: 1, method: 'BYE' }); // callee's space: none yet + 1
+    expect([toCaller.fromTag, toCaller.toTag]).toEqual([s.toTag, s.fromTag]);
+    expect(viaOf(toCaller)).toMatch(
+      new RegExp(`^SIP/2\\.0/UDP 127\\.0\\.0\\.1:${ports.core};branch=z9hG4bK`),
+    );
+    expect(viaOf(toCaller)).not.toBe(viaOf(toCallee)); // a branch per transaction
+
+    await tracker.settled();
+    expect(cdrs).toEqual([
+      expect.objectContaining({ hangupParty: 'proxy', hangupReason: 'admin' }),
+    ]);
+    expect(events.map((e) => e.type)).toEqual(['ended']);
+    expect(await store.get(s.id)).toBeNull();
+    expect(await control.end(s.id)).toBe(false);
+  });
+
+  it('transfer the callee: REFER (Refer-To, Referred-By, Contact), 202, NOTIFY sipfrag 200 → outcome, then BYE both legs', async () => {
+    const s = await recorded();
+    callee.status.set('REFER', 202);
+    const pending = control.transfer(s.id, 'callee', 'sip:carol@127.0.0.1:5999');
+    const refer = await callee.next('REFER');
+    expect(refer.uri).toBe(`sip:127.0.0.1:${ports.callee};transport=UDP`);
+    expect(refer.cseq).toEqual({ seq: 2, method: 'REFER' });
+    expect(refer.headers.get('refer-to')).toBe('<sip:carol@127.0.0.1:5999>');
+    expect(refer.headers.get('referred-by')).toBe(`<${s.caller.uri}>`);
+    expect(refer.headers.get('contact')).toBe(`<${s.caller.contact}>`);
+    // the callee's NOTIFYs travel to the caller through this core; the tracker reads them
+    await tracker.onRequest(inDialogFromCallee(s, 'NOTIFY', 1, 'SIP/2.0 100 Trying'));
+    await tracker.onRequest(inDialogFromCallee(s, 'NOTIFY', 2, 'SIP/2.0 200 OK'));
+    expect(await pending).toEqual({
+      refer: { status: 202 },
+      notify: 200,
+      referTo: 'sip:carol@127.0.0.1:5999',
+    });
+    const [byeCallee, byeCaller] = await Promise.all([callee.next('BYE'), edge.next('BYE')]);
+    expect(byeCallee.cseq).toEqual({ seq: 3, method: 'BYE' }); // after the REFER's 2
+    expect(byeCaller.cseq).toEqual({ seq: 3, method: 'BYE' }); // after the callee's NOTIFY 2
+    await tracker.settled();
+    expect(cdrs[0]).toMatchObject({
+      hangupParty: 'transfer',
+      referTo: 'sip:carol@127.0.0.1:5999',
+      referStatus: 200,
+    });
+    expect(events.map((e) => [e.type, e.data['status'] ?? null])).toEqual([
+      ['transferred', null],
+      ['transferred', 100],
+      ['transferred', 200],
+      ['ended', null],
+    ]);
+  });
+
+  it('transfer refused by the referee (603): answered with the REFER status, the call stays up', async () => {
+    const s = await recorded();
+    callee.status.set('REFER', 603);
+    const r = await control.transfer(s.id, 'callee', '1002');
+    expect(r).toEqual({
+      refer: { status: 603 },
+      notify: null,
+      referTo: `sip:1002@127.0.0.1:${ports.edge}`,
+    });
+    expect(await store.get(s.id)).toMatchObject({
+      state: 'confirmed',
+      transfer: { referStatus: 603 },
+    });
+    expect(await control.transfer('nope', 'callee', '1')).toEqual({ error: 'no-such-dialog' });
+    expect(await control.transfer(s.id, 'callee', 'bad target')).toEqual({ error: 'bad-target' });
+  });
+
+  it('hold: re-INVITE a=sendonly to one party with the next CSeq, ACK for its 200; resume sendrecv', async () => {
+    const s = await recorded();
+    const sdp =
+      'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=sendrecv\r\n';
+    expect(await control.hold(s.id, 'callee', sdp, true)).toEqual({ reinvite: { status: 200 } });
+    const inv = await callee.next('INVITE');
+    expect(inv.cseq).toEqual({ seq: 2, method: 'INVITE' });
+    expect(inv.body.toString()).toContain('a=sendonly');
+    expect(inv.body.toString()).not.toContain('a=sendrecv');
+    const ack = await callee.next('ACK');
+    expect(ack.cseq).toEqual({ seq: 2, method: 'ACK' });
+    expect(viaOf(ack)).toMatch(/branch=z9hG4bK/);
+    expect(viaOf(ack)).not.toBe(viaOf(inv)); // ACK for a 2xx is its own transaction (§13.2.2.4)
+    expect(await control.hold(s.id, 'callee', sdp, false)).toEqual({ reinvite: { status: 200 } });
+    const resume = await callee.next('INVITE');
+    expect(resume.cseq).toEqual({ seq: 3, method: 'INVITE' });
+    expect(resume.body.toString()).toContain('a=sendrecv');
+    expect(events.map((e) => [e.type, e.data['holder'], e.data['by']])).toEqual([
+      ['held', 'caller', 'core'],
+      ['resumed', 'caller', 'core'],
+    ]);
+  });
+
+  it('policy: max duration lowered below a call’s age ends it (BYE both, CDR reason policy); a younger call gets the new limit', async () => {
+    const old = await recorded();
+    const young = {
+      ...recordedDialog(ports),
+      callId: 'young@x',
+      id: 'young-id',
+      answeredAt: Date.now(),
+    };
+    await store.put(young);
+    const r = await control.setMaxDuration(3, true);
+    expect(r).toEqual({ ended: [old.id], updated: ['young-id'] });
+    await Promise.all([callee.next('BYE'), edge.next('BYE')]);
+    await tracker.settled();
+    expect(cdrs).toEqual([
+      expect.objectContaining({ hangupParty: 'max-duration', hangupReason: 'policy' }),
+    ]);
+    expect((await store.get('young-id'))?.timers.maxDurationAt).toBe(young.answeredAt + 3000);
+    expect(control.policy.maxDurationSeconds(0, 0)).toBe(3);
+    expect(control.policy.maxDurationSeconds(60, 0)).toBe(3);
+    await control.setMaxDuration(null, true);
+    expect(control.policy.maxDurationSeconds(60, 0)).toBe(60);
+  });
+
+  it('DTMF INFO *21002# from the caller: dtmf events, then the callee is REFERred to 1002 at the callee domain', async () => {
+    const s = await recorded();
+    callee.status.set('REFER', 202);
+    let seq = 2;
+    for (const d of '*21002#')
+      control.onInfo(
+        inDialog(s, 'INFO', seq++, 'application/dtmf-relay', `Signal=${d}\r\nDuration=160\r\n`),
+        s.id,
+        'caller',
+      );
+    const refer = await callee.next('REFER');
+    expect(refer.headers.get('refer-to')).toBe(`<sip:1002@127.0.0.1:${ports.edge}>`);
+    const dtmf = events.filter((e) => e.type === 'dtmf');
+    expect(dtmf.map((e) => e.data['digit']).join('')).toBe('*21002#');
+    expect(dtmf[0]!.data).toEqual({ side: 'caller', digit: '*', durationMs: 160, source: 'info' });
+    // not DTMF, or garbage: ignored
+    control.onInfo(inDialog(s, 'INFO', 20, 'application/sdp', 'v=0'), s.id, 'caller');
+    control.onInfo(inDialog(s, 'INFO', 21, 'application/dtmf-relay', 'Signal=zz'), s.id, 'caller');
+    expect(control.counters.dtmf).toBe(7);
+  });
+
+  it('*0 (park) on a core without a media layer: a clear action-refused event', async () => {
+    const s = await recorded();
+    control.onInfo(inDialog(s, 'INFO', 2, 'application/dtmf', '*'), s.id, 'callee');
+    control.onInfo(inDialog(s, 'INFO', 3, 'application/dtmf', '0'), s.id, 'callee');
+    const refused = await waitFor(() => events.find((e) => e.type === 'action-refused'));
+    expect(refused.data).toMatchObject({ action: 'park' });
+  });
+});
+
+function inDialogFromCallee(
+  s: ReturnType<typeof recordedDialog>,
+  method: string,
+  seq: number,
+  frag: string,
+): SipRequest {
+  const text = [
+    `${method} ${s.caller.contact} SIP/2.0`,
+    `Via: SIP/2.0/UDP 127.0.0.1:${ports.callee};branch=z9hG4bK-n${seq}`,
+    `From: <${s.callee.uri}>;tag=${s.toTag}`,
+    `To: <${s.caller.uri}>;tag=${s.fromTag}`,
+    `Call-ID: ${s.callId}`,
+    `CSeq: ${seq} ${method}`,
+    'Event: refer',
+    'Subscription-State: active',
+    'Content-Type: message/sipfrag;version=2.0',
+    `Content-Length: ${Buffer.byteLength(frag)}`,
+    '',
+    frag,
+  ].join('\r\n');
+  return parseMessage(Buffer.from(text), { framing: 'datagram' }) as SipRequest;
+}
+
+async function waitFor<T>(f: () => T | undefined, ms = 2000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

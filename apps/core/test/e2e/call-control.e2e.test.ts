@@ -1,0 +1,399 @@
+/**
+ * Issue #14 through real processes on loopback (redis-server, edge, core, sipp UAs, an
+ * HTTP webhook receiver in this test): call events in order on the Redis Stream and at
+ * the webhook; admin end of a call; admin transfer of the callee to a third UA; a DTMF
+ * INFO feature code (*2<number>#) that transfers the other party; max duration lowered
+ * mid-call ends the call (CDR reason policy); a dead webhook changes nothing for calls.
+ * No Asterisk here: the media group is a sipp UAS (a stand-in; park and recording need
+ * the real media layer and are not tested here).
+ */
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createRedisClient, type RedisClient } from '@strata/dialog';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CallEvent } from '../../src/events/call-event.js';
+import {
+  freeUdpPorts,
+  killAll,
+  listening,
+  readCdrs,
+  sipp,
+  startCore,
+  startEdge,
+  stopProcess,
+  tempDir,
+  uas,
+  until,
+  type AppProcess,
+  type SippRun,
+} from './support/harness.js';
+import { TestRedis } from './support/redis.js';
+
+const TOKEN = 'test-admin-token-14';
+const dir = tempDir('call-control');
+let edge: AppProcess;
+let core: AppProcess;
+let redisServer: TestRedis;
+let redis: RedisClient;
+let hook: Server;
+let hookUp = true;
+const hooked: CallEvent[] = [];
+let P: Record<string, number>;
+const runs: SippRun[] = [];
+
+function admin(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? '' : JSON.stringify(body);
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: core.statusPort,
+        path: `/admin${path}`,
+        method,
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(data),
+        },
+        timeout: 15_000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            json: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>,
+          }),
+        );
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function streamEvents(): Promise<CallEvent[]> {
+  const entries = await redis.xrange('strata:events', '-', '+');
+  return entries.map(([, f]) => JSON.parse(f[f.indexOf('event') + 1]!) as CallEvent);
+}
+
+const ofCall = (events: CallEvent[], callId: string): string[] =>
+  events.filter((e) => e.callId === callId).map((e) => e.type);
+
+const cdrs = (): Record<string, unknown>[] => readCdrs(join(dir, 'core-1-cdr.jsonl'));
+
+function caller(
+  scenario: string,
+  user: string,
+  extra: string[] = [],
+  port = P['caller']!,
+): SippRun {
+  const r = sipp(scenario, port, ['-s', user, '-m', '1', ...extra, `127.0.0.1:${P['edge']}`], {
+    cwd: dir,
+    timeoutS: 25,
+  });
+  runs.push(r);
+  return r;
+}
+
+function uasOn(scenario: string, port: number): SippRun {
+  const r = uas(scenario, port, 1, dir);
+  runs.push(r);
+  return r;
+}
+
+/** The confirmed dialog of `user` as the admin API lists it. */
+async function confirmed(
+  user: string,
+): Promise<{ id: string; callId: string; answeredAt: number }> {
+  return until(
+    `${user}'s call confirmed`,
+    async () => {
+      const r = await admin('GET', `/dialogs?user=${user}&state=confirmed`);
+      const list = r.json['dialogs'] as { id: string; callId: string; answeredAt: number }[];
+      return list[0];
+    },
+    8000,
+  );
+}
+
+beforeAll(async () => {
+  const names = ['edge', 'core', 'media', 'caller', 'carol', 'bnew'];
+  const ports = await freeUdpPorts(names.length);
+  P = Object.fromEntries(names.map((n, i) => [n, ports[i]!]));
+  redisServer = await TestRedis.start();
+  redis = createRedisClient({ mode: 'standalone', host: '127.0.0.1', port: redisServer.port });
+  hook = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (d: string) => (body += d));
+    req.on('end', () => {
+      if (!hookUp) {
+        res.statusCode = 503;
+        res.end();
+        return;
+      }
+      hooked.push(...(JSON.parse(body) as CallEvent[]));
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+  const carol = `sip:carol@127.0.0.1:${P['carol']}`;
+  core = await startCore(dir, 'core-1', P['core']!, {
+    store: { kind: 'redis', redis: { host: '127.0.0.1', port: redisServer.port } },
+    registrar: { natKeepaliveSeconds: 0 },
+    dialog: { keepaliveIntervalSeconds: 0 },
+    admin: { token: TOKEN },
+    events: {
+      redisStream: { enabled: true },
+      webhook: {
+        url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/events`,
+        maxAttempts: 2,
+        backoffMs: 50,
+        timeoutMs: 500,
+      },
+    },
+    actions: { transferHangupDelayMs: 300 },
+    features: {
+      interDigitTimeoutMs: 2000,
+      codes: [{ code: '*2', action: 'transfer', collect: true }],
+    },
+    routes: [
+      { name: 'carol', match: { user: '^(carol|1002)$' }, targets: [{ uri: carol }] },
+      {
+        name: 'calls',
+        match: { methods: ['INVITE', 'MESSAGE', 'SUBSCRIBE', 'OPTIONS'] },
+        targets: [{ mediaGroup: 'media' }],
+      },
+    ],
+    mediaGroups: {
+      media: { targets: [{ uri: `sip:127.0.0.1:${P['media']}` }], probe: { enabled: false } },
+    },
+  });
+  edge = await startEdge(dir, P['edge']!, [{ id: 'core-1', port: P['core']! }]);
+  await until(
+    'edge sees the core up',
+    async () => ((await edge.stats<{ ring: { up: number } }>()).ring.up === 1 ? true : undefined),
+    5000,
+  );
+}, 40_000);
+
+afterEach(async () => {
+  await Promise.all(runs.splice(0).map((r) => stopProcess(r.proc, 'SIGKILL')));
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await killAll();
+  await redisServer?.kill();
+  await new Promise<void>((r) => (hook === undefined ? r() : hook.close(() => r())));
+});
+
+describe('call events (Redis Stream + webhook)', () => {
+  it('a call: created, ringing, answered, ended — in order, on the stream and at the webhook', async () => {
+    const callee = uasOn('uas.xml', P['media']!);
+    await listening(P['media']!);
+    const r = await caller('uac.xml', 'events').done;
+    expect(r.code, r.errors).toBe(0);
+    expect((await callee.done).code).toBe(0);
+    const cdr = await until('CDR', () => cdrs().find((c) => c['toUri'] !== undefined), 5000);
+    const callId = String(cdr['callId']);
+    const want = ['created', 'ringing', 'answered', 'ended'];
+    const stream = await until(
+      'events on the stream',
+      async () => {
+        const e = await streamEvents();
+        return ofCall(e, callId).length >= 4 ? e : undefined;
+      },
+      5000,
+    );
+    expect(ofCall(stream, callId)).toEqual(want);
+    await until(
+      'events at the webhook',
+      () => (ofCall(hooked, callId).length >= 4 ? true : undefined),
+      5000,
+    );
+    expect(ofCall(hooked, callId)).toEqual(want);
+    const mine = stream.filter((e) => e.callId === callId);
+    expect(mine.map((e) => e.seq)).toEqual([...mine.map((e) => e.seq)].sort((a, b) => a - b));
+    expect(mine[0]).toMatchObject({ v: 1, node: 'core-1' });
+    expect(mine[0]!.caller.uri).toContain('sipp@');
+    expect(mine[3]!.data).toMatchObject({ party: 'caller', wasEarly: false, finalStatus: 200 });
+    expect(mine[3]!.answeredAt).toBeGreaterThanOrEqual(mine[3]!.createdAt);
+  });
+});
+
+describe('mid-call actions (admin API)', () => {
+  it('end a call: both sipp legs get a BYE; CDR party proxy, reason admin; ended event', async () => {
+    const callee = uasOn('uas.xml', P['media']!);
+    await listening(P['media']!);
+    const a = caller('uac-wait-bye.xml', 'endme', ['-aa']);
+    const d = await confirmed('endme');
+    const res = await admin('POST', '/calls/end', { callId: d.callId });
+    expect(res).toEqual({ status: 200, json: { ended: d.id } });
+    const [ra, rb] = await Promise.all([a.done, callee.done]);
+    expect(ra.code, ra.errors).toBe(0);
+    expect(rb.code, rb.errors).toBe(0);
+    const cdr = await until('CDR', () => cdrs().find((c) => c['callId'] === d.callId), 5000);
+    expect(cdr).toMatchObject({
+      hangupParty: 'proxy',
+      hangupReason: 'admin',
+      disposition: 'ANSWERED',
+    });
+    expect((await admin('POST', '/calls/end', { callId: d.callId })).status).toBe(404);
+    expect((await admin('POST', '/calls/end', {})).status).toBe(400);
+  });
+
+  it('transfer the callee to a third UA: REFER 202 + NOTIFY 200 answered, old call ended, B calls carol', async () => {
+    const b = uasOn('uas-refer.xml', P['media']!);
+    const carol = uasOn('uas.xml', P['carol']!);
+    await Promise.all([listening(P['media']!), listening(P['carol']!)]);
+    const a = caller('uac-wait-bye.xml', 'xfer', ['-aa']);
+    const d = await confirmed('xfer');
+    const target = `sip:carol@127.0.0.1:${P['edge']}`;
+    const res = await admin('POST', '/calls/transfer', {
+      callId: d.callId,
+      side: 'callee',
+      target,
+    });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({
+      ok: true,
+      refer: { status: 202 },
+      notify: 200,
+      referTo: target,
+    });
+    const [ra, rb] = await Promise.all([a.done, b.done]);
+    expect(ra.code, ra.errors).toBe(0); // got the NOTIFY (auto 200) and the core's BYE
+    expect(rb.code, rb.errors).toBe(0); // REFER, 202, NOTIFY, then the core's BYE
+    const cdr = await until('CDR', () => cdrs().find((c) => c['callId'] === d.callId), 5000);
+    expect(cdr).toMatchObject({ hangupParty: 'transfer', referTo: target, referStatus: 200 });
+    // B (the transferee) places the new call to the Refer-To target, naming the transferor
+    const placed = caller(
+      'uac-referred.xml',
+      'carol',
+      ['-d', '100', '-key', 'referred_by', String(cdr['fromUri'])],
+      P['bnew'],
+    );
+    const r2 = await placed.done;
+    expect(r2.code, r2.errors).toBe(0);
+    expect((await carol.done).code).toBe(0);
+    const stream = await streamEvents();
+    const xfer = stream.filter((e) => e.callId === d.callId && e.type === 'transferred');
+    expect(xfer.map((e) => [e.data['by'], e.data['status']])).toEqual([
+      ['core', null],
+      ['party', 200],
+    ]);
+  });
+
+  it('DTMF INFO *21002# from the caller: INFOs relayed, dtmf events, the callee is transferred to 1002', async () => {
+    const b = uasOn('uas-refer.xml', P['media']!);
+    await listening(P['media']!);
+    const digits = ['*', '2', '1', '0', '0', '2', '#'];
+    const keys = digits.flatMap((d, i) => ['-key', `d${i + 1}`, d]);
+    const a = caller('uac-dtmf.xml', 'dtmf', ['-aa', ...keys]);
+    const [ra, rb] = await Promise.all([a.done, b.done]);
+    expect(ra.code, ra.errors).toBe(0); // every INFO got the callee's 200, then NOTIFY, BYE
+    expect(rb.code, rb.errors).toBe(0); // INFOs auto-answered, REFER 202, NOTIFY, BYE
+    const cdr = await until(
+      'CDR',
+      () => cdrs().find((c) => String(c['toUri']).includes('dtmf@')),
+      5000,
+    );
+    expect(cdr).toMatchObject({ hangupParty: 'transfer', referStatus: 200 });
+    expect(String(cdr['referTo'])).toBe(`sip:1002@127.0.0.1:${P['edge']}`);
+    const stream = await streamEvents();
+    const dtmf = stream.filter((e) => e.callId === cdr['callId'] && e.type === 'dtmf');
+    expect(dtmf.map((e) => e.data['digit']).join('')).toBe('*21002#');
+    expect(dtmf.every((e) => e.data['side'] === 'caller')).toBe(true);
+  });
+});
+
+describe('policy during calls', () => {
+  it('max duration lowered mid-call: the call already over it ends (BYE both, CDR reason policy)', async () => {
+    const callee = uasOn('uas.xml', P['media']!);
+    await listening(P['media']!);
+    const a = caller('uac-wait-bye.xml', 'policy', ['-aa']);
+    const d = await confirmed('policy');
+    // the call has to be older than the new limit (1 s): wait for that on the wall clock
+    await until(
+      'call older than 1 s',
+      () => (Date.now() - d.answeredAt > 1100 ? true : undefined),
+      5000,
+    );
+    const res = await admin('POST', '/policy', { maxDurationSeconds: 1, applyToActive: true });
+    expect(res.status).toBe(200);
+    expect(res.json['maxDuration']).toEqual({ ended: [d.id], updated: [] });
+    const [ra, rb] = await Promise.all([a.done, callee.done]);
+    expect(ra.code, ra.errors).toBe(0);
+    expect(rb.code, rb.errors).toBe(0);
+    const cdr = await until('CDR', () => cdrs().find((c) => c['callId'] === d.callId), 5000);
+    expect(cdr).toMatchObject({ hangupParty: 'max-duration', hangupReason: 'policy' });
+    expect((await admin('GET', '/policy')).json).toEqual({ maxDurationCap: 1, concurrency: {} });
+    expect((await admin('POST', '/policy', { maxDurationSeconds: null })).json['policy']).toEqual({
+      maxDurationCap: null,
+      concurrency: {},
+    });
+  });
+
+  it('concurrency limit set at runtime: a second concurrent call on the route is refused (486)', async () => {
+    expect(
+      (await admin('POST', '/policy', { concurrency: { route: 'calls', limit: 1 } })).json[
+        'policy'
+      ],
+    ).toEqual({ maxDurationCap: null, concurrency: { calls: 1 } });
+    const callee = uasOn('uas.xml', P['media']!);
+    await listening(P['media']!);
+    const a = caller('uac-wait-bye.xml', 'first', ['-aa']);
+    const d = await confirmed('first');
+    const second = caller('uac-rejected.xml', 'second', [], P['bnew']);
+    const r2 = await second.done;
+    expect(r2.code, r2.errors).toBe(0);
+    await admin('POST', '/calls/end', { callId: d.callId });
+    expect((await a.done).code).toBe(0);
+    expect((await callee.done).code).toBe(0);
+    await admin('POST', '/policy', { concurrency: { route: 'calls', limit: null } });
+  });
+});
+
+describe('a dead webhook receiver', () => {
+  it('changes nothing for the calls: they complete, the stream has their events, the webhook counts failures', async () => {
+    hookUp = false;
+    const callee = uas('uas.xml', P['media']!, 3, dir);
+    runs.push(callee);
+    await listening(P['media']!);
+    const r = await caller('uac.xml', 'deadhook', ['-m', '3', '-r', '10']).done;
+    expect(r.code, r.errors).toBe(0);
+    expect((await callee.done).code).toBe(0);
+    const stats = await until(
+      'webhook failures counted',
+      async () => {
+        const s = await core.stats<{
+          callControl: { events: { sinks: { sink: string; failed: number; delivered: number }[] } };
+        }>();
+        const wh = s.callControl.events.sinks.find((x) => x.sink === 'webhook');
+        return wh !== undefined && wh.failed >= 12 ? s.callControl.events.sinks : undefined;
+      },
+      10_000,
+    );
+    const rs = stats.find((x) => x.sink === 'redis-stream');
+    expect(rs?.failed).toBe(0);
+    const ended = cdrs().filter((c) => String(c['toUri']).includes('deadhook@'));
+    expect(ended).toHaveLength(3);
+    const stream = await streamEvents();
+    for (const c of ended)
+      expect(ofCall(stream, String(c['callId']))).toEqual([
+        'created',
+        'ringing',
+        'answered',
+        'ended',
+      ]);
+    hookUp = true;
+  });
+});
