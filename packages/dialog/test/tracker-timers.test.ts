@@ -115,6 +115,28 @@ describe('DialogTracker: keep-alives, timeouts and zombies', () => {
     expect(world.cdrs[0]).toMatchObject({ hangupParty: 'max-duration', billableSec: 60 });
   });
 
+  it("request(): an INFO to one party in its peer's name, next CSeq; refused for dialog-changing methods", async () => {
+    const world = new World();
+    const node = startNode(world, 'core-a', { keepaliveIntervalMs: 0 });
+    const { id, call } = await answered(node, 'info@x');
+    const body = 'Signal=*\r\nDuration=160\r\n';
+    expect(
+      await node.tracker.request(id, 'callee', 'INFO', {
+        body,
+        contentType: 'application/dtmf-relay',
+      }),
+    ).toEqual({ status: 200 });
+    const info = node.sender.of('INFO', 'callee')[0]!.request;
+    expect(info.uri).toBe(BOB.contact);
+    expect(info.cseq).toEqual({ seq: 4, method: 'INFO' }); // the caller's 3 + 1
+    expect([info.fromTag, info.toTag]).toEqual([call.fromTag, 'b']);
+    expect(info.headers.get('content-type')).toBe('application/dtmf-relay');
+    expect(info.body.toString()).toBe(body);
+    expect((await world.store.get(id))?.caller.cseq).toBe(4);
+    await expect(node.tracker.request(id, 'callee', 'BYE')).rejects.toThrow(RangeError);
+    expect(await node.tracker.request('nope', 'callee', 'INFO')).toBeNull();
+  });
+
   it('setMaxDuration at runtime: a later limit is re-armed, a passed one ends the call at once', async () => {
     const world = new World();
     const node = startNode(world, 'core-a', { keepaliveIntervalMs: 0 });

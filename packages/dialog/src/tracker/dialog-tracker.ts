@@ -18,7 +18,10 @@ import {
 } from '@strata/parser';
 import type { Logger } from 'pino';
 import type { CdrWriter } from '../cdr/cdr-writer.js';
-import { buildInDialogRequest } from '../originate/build-in-dialog-request.js';
+import {
+  buildInDialogRequest,
+  type InDialogRequestOptions,
+} from '../originate/build-in-dialog-request.js';
 import { buildHoldReinvite } from '../originate/hold-request.js';
 import { buildRefer } from '../originate/refer-request.js';
 import {
@@ -284,6 +287,30 @@ export class DialogTracker {
       }));
     }
     return outcome;
+  }
+
+  /**
+   * Sends another in-dialog request (not INVITE/ACK/BYE/CANCEL/REFER: they have their own
+   * methods) from the proxy to `side`, in its peer's name, e.g. an INFO carrying DTMF to a
+   * media server (issue #14). CSeq = the peer's last + 1 (RFC 3261 §12.2.1.1). Null if the
+   * dialog is not confirmed here.
+   */
+  async request(
+    id: string,
+    side: DialogSideName,
+    method: string,
+    options: Pick<InDialogRequestOptions, 'body' | 'contentType' | 'headers'> = {},
+  ): Promise<SendOutcome | null> {
+    if (['INVITE', 'ACK', 'BYE', 'CANCEL', 'REFER'].includes(method))
+      throw new RangeError(`use the tracker's own method for ${method}`);
+    const built = await this.queue.run(callIdOfDialogId(id), async () => {
+      const s = await this.store.get(id);
+      if (s === null || s.state !== 'confirmed') return null;
+      const b = buildInDialogRequest(s, side, method, { ...options, isOwnRoute: this.isOwnRoute });
+      return (await this.commit(b.state)) ? b : null;
+    });
+    if (built === null) return null;
+    return this.send(built.request, this.target(built.state, side));
   }
 
   /**
