@@ -14,7 +14,9 @@
 # Env: NODE_IMAGE (node:20-bookworm-slim), IMAGE_TAG (local),
 #      STRATA_BUILD_REF=<git ref>  build from that commit (git archive) instead
 #                                  of the working tree,
-#      STRATA_ENGINE, STRATA_NO_PULL=1 (never try a registry).
+#      STRATA_ENGINE, STRATA_NO_PULL=1 (never try a registry),
+#      BUILD_NODE_EXTRA_CA_CERTS (docker only: path, inside NODE_IMAGE, of a
+#      CA bundle npm must trust during the build; podman mounts the host's).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -67,6 +69,17 @@ if [[ "$ENGINE_NAME" == podman ]]; then
   if [[ -n "$host_ca" ]]; then
     build_flags+=(-v "$(readlink -f "$host_ca"):/run/host-ca.crt:ro"
       --build-arg NODE_EXTRA_CA_CERTS=/run/host-ca.crt)
+  fi
+fi
+
+if [[ "$ENGINE_NAME" == docker ]]; then
+  # RUN --mount=type=cache needs BuildKit: the default from Docker 23, opt-in
+  # before (Debian bookworm's docker.io is 20.10)
+  export DOCKER_BUILDKIT=1
+  # docker build has no -v: behind a TLS-intercepting proxy, use a NODE_IMAGE
+  # that carries the proxy's CA and name the file inside it here
+  if [[ -n "${BUILD_NODE_EXTRA_CA_CERTS:-}" ]]; then
+    build_flags+=(--build-arg NODE_EXTRA_CA_CERTS="$BUILD_NODE_EXTRA_CA_CERTS")
   fi
 fi
 

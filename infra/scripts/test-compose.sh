@@ -4,10 +4,11 @@
 #
 #   bash infra/scripts/test-compose.sh
 #
-# Media: the answering-UAS stand-in of infra/compose.standin.yml; with
-# STRATA_COMPOSE_MEDIA=asterisk and $ASTERISK_IMAGE (strata/asterisk:22) present,
-# two real Asterisks (infra/compose.asterisk.yml) and issue #11's steps. The
-# first line of output says which.
+# Media: two real Asterisks (infra/compose.asterisk.yml) and issue #11's steps
+# whenever $ASTERISK_IMAGE (strata/asterisk:22, built by `pnpm asterisk:image`)
+# exists locally; otherwise the sipp UAS stand-in of infra/compose.standin.yml.
+# STRATA_COMPOSE_MEDIA=asterisk|standin forces one (asterisk without the image
+# fails at once). The first line of output says which; so does the last.
 #
 # Steps: images → redis + media healthy → network checks → harness self-test
 # (sipp straight to the media) → cores + edge healthy → TEST_CALLS (500) at
@@ -17,7 +18,8 @@
 # Without the apps' entry points (apps/*/dist/main.js) it stops at the call
 # step with a message saying so (exit 3).
 #
-# Env: STRATA_ENGINE, STRATA_COMPOSE, ASTERISK_IMAGE, REDIS_IMAGE,
+# Env: STRATA_COMPOSE_MEDIA (auto|asterisk|standin), STRATA_ENGINE,
+#      STRATA_COMPOSE, ASTERISK_IMAGE, REDIS_IMAGE,
 #      STRATA_SUBNET (10.89.77.0/24), STRATA_E2E_PROJECT (strata-e2e),
 #      EDGE_SIP_PORT (host port for the edge, 15060 here), TEST_CALLS,
 #      TEST_RATE, FAILOVER_CALLS, FAILOVER_HOLD_MS, SKIP_FAILOVER=1,
@@ -45,24 +47,43 @@ stop_watchdog() {
 }
 trap stop_watchdog EXIT
 
-bash "$(dirname "$0")/ensure-tools.sh"
 [[ ":$PATH:" == *:/usr/sbin:* ]] || export PATH="$PATH:/usr/sbin"
+
+# ------------------------------------------------------------------ media
+# The real Asterisk whenever its image is on this machine (issue #11's steps:
+# echo with RTP + play, asterisk-1 killed under load, core-1 killed with 50
+# calls up, no channels left; infra/README.md, "Issue #11's runs"), the sipp
+# stand-in otherwise. Decided before anything is installed or built so that it
+# is the first line of output (no engine yet: no image, so the stand-in).
+ASTERISK_IMAGE="${ASTERISK_IMAGE:-strata/asterisk:22}"
+STRATA_COMPOSE_MEDIA="${STRATA_COMPOSE_MEDIA:-auto}"
+asterisk_image_here() {
+  command -v podman >/dev/null || command -v docker >/dev/null || return 1
+  (source "$(dirname "$0")/lib.sh" && image_exists "$ASTERISK_IMAGE") 2>/dev/null
+}
+case "$STRATA_COMPOSE_MEDIA" in
+  asterisk) MEDIA_KIND=asterisk ;;
+  standin) MEDIA_KIND=standin ;;
+  auto) if asterisk_image_here; then MEDIA_KIND=asterisk; else MEDIA_KIND=standin; fi ;;
+  *) echo "STRATA_COMPOSE_MEDIA=$STRATA_COMPOSE_MEDIA: use auto, asterisk or standin" >&2; exit 2 ;;
+esac
+if [[ $MEDIA_KIND == asterisk ]]; then
+  MEDIA_DESC="real Asterisk ($ASTERISK_IMAGE: asterisk-1 + asterisk-2, infra/compose.asterisk.yml)"
+  FILES=(-f infra/compose.yml -f infra/compose.asterisk.yml)
+else
+  MEDIA_DESC="STAND-IN, not Asterisk: sipp UAS (infra/sipp/uas-standin.xml, infra/compose.standin.yml) in the asterisk role, signalling only"
+  FILES=(-f infra/compose.yml -f infra/compose.standin.yml)
+fi
+why="image present"
+[[ $STRATA_COMPOSE_MEDIA != auto ]] && why="STRATA_COMPOSE_MEDIA=$STRATA_COMPOSE_MEDIA"
+[[ $STRATA_COMPOSE_MEDIA == auto && $MEDIA_KIND == standin ]] && why="no local $ASTERISK_IMAGE; \`pnpm asterisk:image\` builds it"
+echo "media: $MEDIA_DESC ($why)"
+
+bash "$(dirname "$0")/ensure-tools.sh"
 source "$(dirname "$0")/lib.sh"
 cd "$STRATA_ROOT"
-
-ASTERISK_IMAGE="${ASTERISK_IMAGE:-strata/asterisk:22}"
-# The real-Asterisk path is opt-in for now (STRATA_COMPOSE_MEDIA=asterisk; CI runs
-# the stand-in even where the image exists). It runs issue #11's steps: echo with
-# RTP + play, asterisk-1 killed under load, core-1 killed with 50 calls up, no
-# channels left (infra/README.md, "Issue #11's runs").
-if [[ "${STRATA_COMPOSE_MEDIA:-standin}" == asterisk ]] && image_exists "$ASTERISK_IMAGE"; then
-  echo "media: Asterisk ($ASTERISK_IMAGE): asterisk-1 + asterisk-2 (infra/compose.asterisk.yml)"
-  FILES=(-f infra/compose.yml -f infra/compose.asterisk.yml)
-  MEDIA_KIND=asterisk
-else
-  echo "media: STAND-IN answering UAS (infra/standin/uas.mjs) in the asterisk role (infra/compose.standin.yml; STRATA_COMPOSE_MEDIA=asterisk with a local $ASTERISK_IMAGE selects the real one) — signalling only, no Asterisk"
-  FILES=(-f infra/compose.yml -f infra/compose.standin.yml)
-  MEDIA_KIND=standin
+if [[ $MEDIA_KIND == asterisk ]] && ! image_exists "$ASTERISK_IMAGE"; then
+  die "STRATA_COMPOSE_MEDIA=asterisk but there is no image $ASTERISK_IMAGE here: build it with \`pnpm asterisk:image\` (infra/README.md) or set ASTERISK_IMAGE"
 fi
 require_compose
 
@@ -101,7 +122,7 @@ cleanup() {
   if [[ -n "$created_net" ]]; then
     "${ENGINE[@]}" network rm -f "$NET" >/dev/null 2>&1 || true
   fi
-  if [[ $rc -eq 0 ]]; then step "PASS"; else step "FAIL (exit $rc); logs in $LOG_DIR"; fi
+  if [[ $rc -eq 0 ]]; then step "PASS — media: $MEDIA_DESC"; else step "FAIL (exit $rc) — media: $MEDIA_DESC; logs in $LOG_DIR"; fi
   exit "$rc"
 }
 trap cleanup EXIT
