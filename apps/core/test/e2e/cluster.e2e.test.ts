@@ -38,7 +38,9 @@ let P: Record<string, number>;
 function coreConfig(): Record<string, unknown> {
   return {
     store: { kind: 'redis', redis: { host: '127.0.0.1', port: redis.port } },
-    cluster: { peers: [`127.0.0.1:${P['coreA']}`, `127.0.0.1:${P['coreB']}`] },
+    // peers by name: the Record-Routes carry 127.0.0.1, so the survivor must recognise the
+    // dead core by the address its name resolves to (Asterisk rewrite_contact=yes, NAT)
+    cluster: { peers: [`localhost:${P['coreA']}`, `localhost:${P['coreB']}`] },
     dialog: { leaseSeconds: 2 },
     registrar: { natKeepaliveSeconds: 0 },
     mediaGroups: {
