@@ -1,6 +1,7 @@
 # sipp (Debian's sip-tester) on the local debian:bookworm-slim: the traffic
 # generator of the `bench` compose profile and test-compose.sh, and the
-# media-server stand-in of infra/compose.standin.yml (a sipp UAS that answers
+# media-server stand-in of infra/compose.standin.yml (a sipp UAS running
+# infra/sipp/uas-standin.xml that answers
 # calls — it is not Asterisk, and it carries no RTP logic beyond sipp's own).
 #
 #   docker build -f infra/docker/sipp.Dockerfile -t strata/sipp:local infra/docker
