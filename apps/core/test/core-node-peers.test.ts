@@ -3,51 +3,14 @@
  * (Asterisk rewrite_contact=yes / NAT rewrote `core-b` to its IP): the Route is popped as
  * ours and the request goes on to the Request-URI — not back to the dead core's address.
  */
-import { parseMessage, type SipMessage, type SipRequest } from '@strata/parser';
-import type { Destination, MessageHandler, MessageSource, Transport } from '@strata/transport';
+import type { SipRequest } from '@strata/parser';
+import type { MessageSource } from '@strata/transport';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { coreConfigSchema } from '../src/config.js';
 import { CoreNode } from '../src/core-node.js';
 import { createStores } from '../src/dialogs/stores.js';
-
-class FakeTransport implements Transport {
-  readonly sent: { message: SipMessage; destination: Destination }[] = [];
-  private handler: MessageHandler | null = null;
-  private waiter: ((m: SipMessage) => void) | null = null;
-  send(message: SipMessage | Uint8Array, destination: Destination): Promise<void> {
-    // the layers above may hand over serialised bytes
-    const parsed = message instanceof Uint8Array ? parseMessage(Buffer.from(message)) : message;
-    this.sent.push({ message: parsed, destination });
-    this.waiter?.(parsed);
-    return Promise.resolve();
-  }
-  onMessage(handler: MessageHandler): () => void {
-    this.handler = handler;
-    return () => (this.handler = null);
-  }
-  viaFor(): { transport: string; host: string; port: number } {
-    return { transport: 'UDP', host: '127.0.0.1', port: 5070 };
-  }
-  isReliable(): boolean {
-    return false;
-  }
-  deliver(text: string, source: MessageSource): void {
-    this.handler?.(parseMessage(Buffer.from(text)), source);
-  }
-  /** resolves when a request with this method is sent, bounded */
-  nextRequest(method: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('nothing sent')), 2000);
-      this.waiter = (m) => {
-        if (!m.isRequest || m.method !== method) return;
-        clearTimeout(t);
-        this.waiter = null;
-        resolve();
-      };
-    });
-  }
-}
+import { FakeTransport } from './support/fake-transport.js';
 
 const source: MessageSource = {
   transport: 'udp',
