@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Carriers } from '../src/lcr/carriers.js';
 import { lcrSchema, type LcrConfig } from '../src/lcr/lcr-config.js';
 import { LcrRouter } from '../src/lcr/lcr-router.js';
+import { answerChallenge } from '../src/lcr/outbound-auth.js';
 import { RateTableBuilder, type RateTable } from '../src/lcr/rate-table.js';
 import type { RateTables } from '../src/lcr/rate-tables.js';
 
@@ -263,5 +264,41 @@ describe('LCR routing', () => {
     ]);
     // random() = 0.5: 0.5^(1/100) > 0.5^(1/1), so the heavier carrier goes first
     expect(router.plan('+15551234', 'default')?.routes.map((r) => r.carrier)).toEqual(['b', 'a']);
+  });
+});
+
+describe('outbound digest (RFC 2617 §3.2.2, values computed independently)', () => {
+  const challenge = (header: string): SipResponse =>
+    parseMessage(
+      Buffer.from(
+        `SIP/2.0 407 Proxy Authentication Required\r\nVia: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK-1\r\n` +
+          `From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\nCall-ID: d\r\nCSeq: 1 INVITE\r\n${header}\r\nContent-Length: 0\r\n\r\n`,
+      ),
+    ) as SipResponse;
+  const creds = { username: 'trunk1', password: 's3cret' };
+  const uri = 'sip:61212345678@127.0.0.1:40664';
+
+  it('qop=auth: H(HA1:nonce:nc:cnonce:qop:HA2)', () => {
+    const [, value] = answerChallenge(
+      challenge(
+        'Proxy-Authenticate: Digest realm="carrier.example", nonce="19607nonce1", qop="auth", algorithm=MD5',
+      ),
+      'INVITE',
+      uri,
+      creds,
+      '06d7172596d13ab7',
+    )!;
+    expect(value).toContain('response="8b37a96eeefcb10fc28352a3266fba3b"');
+  });
+
+  it('no qop (RFC 2069): H(HA1:nonce:HA2); a challenge for another realm is not answered', () => {
+    const r = challenge('Proxy-Authenticate: Digest realm="carrier.example", nonce="19607nonce1"');
+    expect(answerChallenge(r, 'INVITE', uri, creds)![1]).toContain(
+      'response="b766c91c55ef76ff02105251d6ae7278"',
+    );
+    expect(answerChallenge(r, 'INVITE', uri, { ...creds, realm: 'other' })).toBeNull();
+    expect(
+      answerChallenge(challenge('Proxy-Authenticate: Basic realm="x"'), 'INVITE', uri, creds),
+    ).toBeNull();
   });
 });

@@ -97,7 +97,7 @@ const lcrOf = (c: Record<string, unknown>) =>
   c['lcr'] as { carrier: string; attempts: Record<string, unknown>[] };
 
 beforeAll(async () => {
-  const names = ['core', 'caller', 'cheap', 'mid', 'dear', 'A', 'B'];
+  const names = ['core', 'caller', 'cheap', 'mid', 'dear', 'A', 'B', 'authy'];
   P = Object.fromEntries((await freeUdpPorts(names.length)).map((p, i) => [names[i]!, p]));
   writeFileSync(
     join(dir, 'rates.csv'),
@@ -110,6 +110,7 @@ beforeAll(async () => {
       '33,B,0.020',
       '49,dear,0.010',
       '49,mid,0.020',
+      '61,authy,0.010',
     ].join('\n'),
   );
   const probe = { enabled: true, intervalMs: 200, timeoutMs: 150, downAfter: 2, upAfter: 1 };
@@ -117,7 +118,7 @@ beforeAll(async () => {
     routes: [
       {
         name: 'pstn',
-        match: { methods: ['INVITE'], prefix: ['44', '33', '49'] },
+        match: { methods: ['INVITE'], prefix: ['44', '33', '49', '61'] },
         targets: [{ lcr: true }],
       },
     ],
@@ -130,6 +131,10 @@ beforeAll(async () => {
         mid: { uris: [`sip:127.0.0.1:${P['mid']}`] },
         dear: { uris: [`sip:127.0.0.1:${P['dear']}`], probe },
         A: { uris: [`sip:127.0.0.1:${P['A']}`] },
+        authy: {
+          uris: [`sip:127.0.0.1:${P['authy']}`],
+          auth: { username: 'trunk1', password: 's3cret' },
+        },
         B: { uris: [`sip:127.0.0.1:${P['B']}`] },
       },
       tables: { default: { csv: join(dir, 'rates.csv') } },
@@ -217,6 +222,21 @@ describe('least-cost routing (real processes)', () => {
       expect(lcrOf(c).carrier).toBe('mid');
       expect(lcrOf(c).attempts[0]).toEqual({ carrier: 'dear', cost: 0.01, skipped: 'down' });
     }
+  });
+
+  it('a carrier asking for credentials (401) gets Authorization (RFC 3261 §22.2) and takes the call', async () => {
+    const authy = uasOn('uas-auth.xml', P['authy']!, 1); // sipp checks the digest (verifyauth)
+    await listening(P['authy']!);
+    const call = caller('61212345678', 1, ['-d', '200']);
+    const r = await call.done;
+    expect(r.code, r.errors).toBe(0);
+    const a = await authy.done;
+    expect(a.code, a.errors).toBe(0);
+    const cdr = await until('the CDR', () => cdrsOf(call)[0], 5000);
+    expect(lcrOf(cdr).attempts).toMatchObject([
+      { carrier: 'authy', status: 401 },
+      { carrier: 'authy', auth: true },
+    ]);
   });
 
   it('routing change mid-call: 50 calls up via A, table reloaded to B, every BYE still reaches A; new calls go to B', async () => {
