@@ -93,6 +93,8 @@ export const routeSchema = z.object({
   earlyTimeoutSeconds: z.number().int().min(1).optional(),
   /** concurrent-call profile key template, e.g. "account:${from.user}"; limit 0 = off */
   concurrency: z.object({ key: z.string(), limit: z.number().int().min(0) }).optional(),
+  /** record the calls of this route (issue #14): X-Strata-Record on the INVITE to a media server */
+  record: z.boolean().optional(),
 });
 
 export type RouteConfig = z.infer<typeof routeSchema>;

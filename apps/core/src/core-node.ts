@@ -187,6 +187,9 @@ export class CoreNode {
       actions: config.actions,
       features: config.features,
       logger,
+      mediaServerOf: (callId) => this.mediaCalls.serverOf(callId),
+      parkServer: (callId) =>
+        this.mediaGroups.get(config.actions.park.mediaGroup)?.order(callId)[0]?.uri ?? null,
     });
     this.table = new RouteTable(config.routes);
     const redis = stores.redis;
@@ -216,7 +219,11 @@ export class CoreNode {
       config,
       this.log,
       this.mediaCalls,
-      { lcr: this.lcr.router, forwarding: this.forwarding },
+      {
+        lcr: this.lcr.router,
+        forwarding: this.forwarding,
+        mediaHeaders: (req) => this.control.recording.headers(req),
+      },
     );
     this.proxy = new StatefulProxy(this.layer, {
       router: (req, source) => this.route(req, source),
@@ -404,6 +411,9 @@ export class CoreNode {
       aliasContact(req, source)
     )
       this.counters.natAliased++;
+    // issue #14: only the core asks a media server to record (X-Strata-Record)
+    if (req.method === 'INVITE')
+      this.control.recording.mark(req, match?.route ?? null, match?.mode === 'dialog');
     if (match !== null && match.mode === 'dialog' && req.method === 'INVITE') {
       const r = match.route;
       // runtime policy (issue #14, admin API) over the configured limits
@@ -429,6 +439,11 @@ export class CoreNode {
       if (verdict.action === 'reject') return { action: 'reply', status: verdict.status };
       const key = unansweredKey(req);
       if (key !== null) this.unanswered.set(key, req);
+    }
+    if (req.method === 'INVITE') {
+      // issue #14: a call to a park slot goes to the media server holding the parked call
+      const parked = await this.control.retrieveParked(req);
+      if (parked !== null) return parked;
     }
     return this.router.route(req, source, match);
   }

@@ -102,7 +102,12 @@ let control: CallControl;
 let cdrs: CdrRecord[];
 let events: CallEvent[];
 
-async function setup(features: Record<string, unknown> = {}): Promise<void> {
+let media: { group: string; uri: string } | null = null;
+
+async function setup(
+  features: Record<string, unknown> = {},
+  actions: Record<string, unknown> = {},
+): Promise<void> {
   transport = new SipTransport({
     listeners: transportListeners([{ transport: 'udp', host: '127.0.0.1', port: 0 }]),
     logger: log,
@@ -134,14 +139,17 @@ async function setup(features: Record<string, unknown> = {}): Promise<void> {
     tracker,
     store,
     events: callEvents,
-    actions: actionsConfigSchema.parse({ transferHangupDelayMs: 0, referWaitMs: 2000 }),
+    actions: actionsConfigSchema.parse({ transferHangupDelayMs: 0, referWaitMs: 2000, ...actions }),
     features: featuresConfigSchema.parse(features),
     logger: log,
+    mediaServerOf: () => media,
+    parkServer: () => 'sip:127.0.0.1:5080',
   });
   control.start();
 }
 
 beforeEach(async () => {
+  media = null;
   await setup({
     codes: [
       { code: '*2', action: 'transfer', collect: true },
@@ -150,14 +158,16 @@ beforeEach(async () => {
   });
 });
 
-afterEach(async () => {
+async function teardown(): Promise<void> {
   control.stop();
   await tracker.close();
   layer.close();
   await transport.stop();
   edge.close();
   callee.close();
-});
+}
+
+afterEach(teardown);
 
 /** The recorded dialog with the caller's next hop being the edge socket, stored. */
 async function recorded(): Promise<ReturnType<typeof recordedDialog>> {
@@ -349,14 +359,182 @@ describe('core-originated requests (recorded dialog, real transaction layer)', (
     expect(control.counters.dtmf).toBe(7);
   });
 
-  it('*0 (park) on a core without a media layer: a clear action-refused event', async () => {
+  it('*0 from the callee parks the caller: REFER to park-701 on the media server, NOTIFY 200 → parked; an INVITE to 701 is routed there', async () => {
     const s = await recorded();
     control.onInfo(inDialog(s, 'INFO', 2, 'application/dtmf', '*'), s.id, 'callee');
     control.onInfo(inDialog(s, 'INFO', 3, 'application/dtmf', '0'), s.id, 'callee');
-    const refused = await waitFor(() => events.find((e) => e.type === 'action-refused'));
-    expect(refused.data).toMatchObject({ action: 'park' });
+    const refer = await edge.next('REFER'); // towards the caller, via the edge
+    expect(refer.headers.get('refer-to')).toBe('<sip:park-701@127.0.0.1:5080>');
+    // the caller's NOTIFY (through this core) says the park extension answered
+    await tracker.onRequest(notifyFromCaller(s, 2, 'SIP/2.0 200 OK'));
+    const parked = await waitFor(() => events.find((e) => e.type === 'parked'));
+    expect(parked.data).toEqual({
+      slot: '701',
+      server: 'sip:127.0.0.1:5080',
+      parked: 'caller',
+      by: 'feature',
+    });
+    expect(control.parkSlots.list()).toMatchObject([{ slot: '701', callId: s.callId }]);
+    await Promise.all([callee.next('BYE'), edge.next('BYE')]); // the parker's call ends
+    const retrieve = parseMessage(
+      Buffer.from(
+        [
+          'INVITE sip:701@127.0.0.1:5060 SIP/2.0',
+          'Via: SIP/2.0/UDP 127.0.0.1:7000;branch=z9hG4bK-r1',
+          'From: <sip:dave@127.0.0.1>;tag=d1',
+          'To: <sip:701@127.0.0.1:5060>',
+          'Call-ID: retrieve@x',
+          'CSeq: 1 INVITE',
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n'),
+      ),
+      { framing: 'datagram' },
+    ) as SipRequest;
+    expect(await control.retrieveParked(retrieve)).toEqual({
+      action: 'relay',
+      targets: [
+        {
+          uri: 'sip:701@127.0.0.1:5080',
+          destination: expect.objectContaining({ address: '127.0.0.1', port: 5080 }) as unknown,
+        },
+      ],
+    });
+    expect(await control.retrieveParked(retrieve)).toBeNull(); // taken
+    expect(control.parkSlots.list()).toEqual([]);
+  });
+
+  it('park refused by the park extension (NOTIFY 486): slot released, no parked event', async () => {
+    const s = await recorded();
+    callee.status.set('REFER', 202);
+    const pending = control.park(s.id, 'callee');
+    await callee.next('REFER');
+    await tracker.onRequest(inDialogFromCallee(s, 'NOTIFY', 1, 'SIP/2.0 486 Busy Here'));
+    expect(await pending).toMatchObject({ slot: null, notify: 486 });
+    expect(control.parkSlots.reserve()).toBe('701');
+    expect(events.some((e) => e.type === 'parked')).toBe(false);
   });
 });
+
+describe('recording triggers', () => {
+  function invite(
+    extra: string[] = [],
+    user = 'bob',
+    callId = recordedDialog().callId,
+  ): SipRequest {
+    return parseMessage(
+      Buffer.from(
+        [
+          `INVITE sip:${user}@127.0.0.1 SIP/2.0`,
+          'Via: SIP/2.0/UDP 127.0.0.1:7000;branch=z9hG4bK-i1',
+          'From: <sip:alice@127.0.0.1>;tag=a1',
+          `To: <sip:${user}@127.0.0.1>`,
+          `Call-ID: ${callId}`,
+          'CSeq: 1 INVITE',
+          ...extra,
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n'),
+      ),
+      { framing: 'datagram' },
+    ) as SipRequest;
+  }
+
+  it('a route with record: X-Strata-Record on the media INVITE; started at answer, stopped at the end', () => {
+    const req = invite(['X-Strata-Record: ../../etc/passwd']);
+    control.recording.mark(req, { record: false }, true);
+    expect(req.headers.has('x-strata-record')).toBe(false); // a client's copy never passes
+    expect(control.recording.headers(req)).toEqual([]);
+    const marked = invite();
+    control.recording.mark(marked, { record: true }, true);
+    expect(control.recording.headers(marked)).toEqual([
+      ['X-Strata-Record', 'strata-1-4242_127.0.0.1.wav'],
+    ]);
+    media = { group: 'media', uri: 'sip:127.0.0.1:5080' };
+    const s = recordedDialog(ports);
+    control.recording.confirmed(s);
+    control.recording.terminated(s);
+    expect(events.map((e) => [e.type, e.data])).toEqual([
+      [
+        'recording-started',
+        {
+          file: 'strata-1-4242_127.0.0.1.wav',
+          server: 'sip:127.0.0.1:5080',
+          trigger: 'route',
+          by: 'core',
+        },
+      ],
+      [
+        'recording-stopped',
+        { file: 'strata-1-4242_127.0.0.1.wav', server: 'sip:127.0.0.1:5080', reason: 'call ended' },
+      ],
+    ]);
+  });
+
+  it('marked but not routed through a media server: a clear refusal, not a silent no-op', () => {
+    control.recording.mark(invite(), { record: true }, true);
+    control.recording.confirmed(recordedDialog(ports));
+    expect(events.map((e) => [e.type, e.data['reason']])).toEqual([
+      ['action-refused', 'not routed through a media server'],
+    ]);
+  });
+
+  it('per user: users matching actions.recording.users are recorded', async () => {
+    await teardown();
+    await setup({}, { recording: { users: ['^bob$'] } });
+    const bob = invite([], 'bob');
+    const carol = invite([], 'carol', 'c2@x');
+    const untracked = invite([], 'bob', 'c3@x');
+    control.recording.mark(bob, {}, true);
+    control.recording.mark(carol, {}, true);
+    control.recording.mark(untracked, {}, false); // not dialog-tracked: never marked
+    expect(control.recording.headers(bob)).toHaveLength(1);
+    expect(control.recording.headers(carol)).toEqual([]);
+    expect(control.recording.headers(untracked)).toEqual([]);
+  });
+
+  it('mid-call start: the media server one-touch code as DTMF INFO to the media leg; refused off-media', async () => {
+    await teardown();
+    await setup({}, { recording: { mediaFeatureCode: '*1' } });
+    const s = await recorded();
+    expect(await control.recording.toggle(s.id, true, 'admin')).toEqual({ error: 'not-via-media' });
+    media = { group: 'media', uri: `sip:127.0.0.1:${ports.callee}` };
+    expect(await control.recording.toggle(s.id, true, 'admin')).toEqual({
+      server: `sip:127.0.0.1:${ports.callee}`,
+    });
+    const infos = [await callee.next('INFO'), await callee.next('INFO')];
+    expect(infos.map((i) => i.body.toString())).toEqual([
+      'Signal=*\r\nDuration=160\r\n',
+      'Signal=1\r\nDuration=160\r\n',
+    ]);
+    expect(infos.map((i) => i.cseq.seq)).toEqual([2, 3]);
+    expect(events.map((e) => e.type)).toEqual(['action-refused', 'recording-started']);
+  });
+});
+
+function notifyFromCaller(
+  s: ReturnType<typeof recordedDialog>,
+  seq: number,
+  frag: string,
+): SipRequest {
+  const text = [
+    `NOTIFY ${s.callee.contact} SIP/2.0`,
+    `Via: SIP/2.0/UDP 127.0.0.1:${ports.edge};branch=z9hG4bK-c${seq}`,
+    `From: <${s.caller.uri}>;tag=${s.fromTag}`,
+    `To: <${s.callee.uri}>;tag=${s.toTag}`,
+    `Call-ID: ${s.callId}`,
+    `CSeq: ${seq} NOTIFY`,
+    'Event: refer',
+    'Subscription-State: terminated',
+    'Content-Type: message/sipfrag;version=2.0',
+    `Content-Length: ${Buffer.byteLength(frag)}`,
+    '',
+    frag,
+  ].join('\r\n');
+  return parseMessage(Buffer.from(text), { framing: 'datagram' }) as SipRequest;
+}
 
 function inDialogFromCallee(
   s: ReturnType<typeof recordedDialog>,

@@ -3,6 +3,9 @@
  *   POST /admin/calls/end       {id|callId, reason?}                BYE both legs, CDR party proxy
  *   POST /admin/calls/transfer  {id|callId, side, target, waitMs?}  REFER to `side`; REFER + NOTIFY outcome
  *   POST /admin/calls/hold      {id|callId, side, sdp, hold?}       re-INVITE sendonly (hold: false → sendrecv)
+ *   POST /admin/calls/record    {id|callId, action: start|stop}   one-touch recording on the media server
+ *   POST /admin/calls/park      {id|callId, side}                 REFER `side` to a park slot on a media server
+ *   GET  /admin/park                                              parked calls (slot → media server)
  *   GET  /admin/policy                                            runtime limits
  *   POST /admin/policy          {maxDurationSeconds?, applyToActive?, concurrency?: {route, limit}}
  * Parameters come from the JSON body or the query string. docs/call-control.md has examples.
@@ -47,6 +50,9 @@ const ERROR_STATUS: Record<ActionError['error'], number> = {
   'no-such-dialog': 404,
   'not-confirmed': 409,
   'bad-target': 400,
+  'not-via-media': 409,
+  unavailable: 409,
+  'no-free-slot': 503,
 };
 
 function failed(e: ActionError): AdminReply {
@@ -104,6 +110,38 @@ export function callControlAdminRoutes(control: CallControl): AdminRoute[] {
         const ok = 'status' in r2 && r2.status >= 200 && r2.status < 300;
         return { status: 200, body: { ok, dialogId: id, ...out } };
       },
+    },
+    {
+      method: 'POST',
+      path: /^\/calls\/record\/?$/,
+      handle: async (r) => {
+        const id = await dialog(r);
+        if (typeof id !== 'string') return id;
+        const action = str(r, 'action') ?? 'start';
+        if (action !== 'start' && action !== 'stop')
+          return { status: 400, body: { error: 'action: start or stop' } };
+        const out = await control.recording.toggle(id, action === 'start', 'admin');
+        if ('error' in out) return failed(out);
+        return { status: 200, body: { ok: true, dialogId: id, action, ...out } };
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/calls\/park\/?$/,
+      handle: async (r) => {
+        const id = await dialog(r);
+        if (typeof id !== 'string') return id;
+        const s = side(r);
+        if (s === null) return { status: 400, body: { error: 'give side (caller|callee)' } };
+        const out = await control.park(id, s);
+        if ('error' in out) return failed(out);
+        return { status: 200, body: { ok: out.slot !== null, dialogId: id, ...out } };
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/park\/?$/,
+      handle: () => ({ status: 200, body: { parked: control.parkSlots.list() } }),
     },
     {
       method: 'GET',

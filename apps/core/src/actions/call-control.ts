@@ -16,14 +16,18 @@ import {
   type SendOutcome,
   type TimerClock,
 } from '@strata/dialog';
-import type { SipRequest } from '@strata/parser';
+import { isSipUri, type SipRequest } from '@strata/parser';
+import type { RouteDecision } from '@strata/transaction';
 import type { Logger } from 'pino';
 import type { CallEvents } from '../events/call-events.js';
 import type { DtmfData, TransferData } from '../events/call-event.js';
 import { DtmfCollector, type FeatureHit } from '../features/dtmf-collector.js';
 import { isDtmfInfo, parseDtmfInfo } from '../features/dtmf-info.js';
 import type { FeaturesConfig } from '../features/features-config.js';
+import { destinationOf } from '../routing/resolve.js';
 import type { ActionsConfig } from './actions-config.js';
+import { ParkSlots } from './park.js';
+import { Recording, type MediaServerOf } from './recording.js';
 import { RuntimePolicy } from './runtime-policy.js';
 
 export interface CallControlDeps {
@@ -34,6 +38,10 @@ export interface CallControlDeps {
   readonly features: FeaturesConfig;
   readonly logger: Logger;
   readonly clock?: TimerClock;
+  /** the media server a call was routed to (null: not through a media group) */
+  readonly mediaServerOf?: MediaServerOf;
+  /** the media server of the park group that would take this call */
+  readonly parkServer?: (callId: string) => string | null;
 }
 
 export interface TransferOutcome {
@@ -44,7 +52,21 @@ export interface TransferOutcome {
   readonly referTo: string;
 }
 
-export type ActionError = { readonly error: 'no-such-dialog' | 'not-confirmed' | 'bad-target' };
+export type ActionError = {
+  readonly error:
+    | 'no-such-dialog'
+    | 'not-confirmed'
+    | 'bad-target'
+    | 'not-via-media'
+    | 'unavailable'
+    | 'no-free-slot';
+};
+
+export interface ParkOutcome extends TransferOutcome {
+  /** the slot the call is parked in; null when the transfer to the park did not succeed */
+  readonly slot: string | null;
+  readonly server: string;
+}
 
 export interface PolicyOutcome {
   /** dialogs over the new limit, ended (BYE both legs, CDR reason `policy`) */
@@ -55,6 +77,8 @@ export interface PolicyOutcome {
 
 export class CallControl {
   readonly policy = new RuntimePolicy();
+  readonly recording: Recording;
+  readonly parkSlots: ParkSlots;
   private readonly log: Logger;
   private readonly clock: TimerClock;
   private readonly collector: DtmfCollector;
@@ -72,6 +96,16 @@ export class CallControl {
       (hit) => void this.runFeature(hit),
       this.clock,
     );
+    const serverOf = d.mediaServerOf ?? (() => null);
+    this.recording = new Recording(d.actions.recording, {
+      tracker: d.tracker,
+      store: d.store,
+      events: d.events,
+      serverOf,
+      log: this.log,
+    });
+    const p = d.actions.park;
+    this.parkSlots = new ParkSlots(p.firstSlot, p.lastSlot, p.timeoutSeconds * 1000, this.clock);
   }
 
   start(): void {
@@ -80,6 +114,7 @@ export class CallControl {
 
   stop(): void {
     this.collector.close();
+    this.parkSlots.close();
     for (const t of this.timers) this.clock.clearTimer(t);
     this.timers.clear();
   }
@@ -200,6 +235,79 @@ export class CallControl {
     return out;
   }
 
+  /**
+   * Parks `side` (RFC 3515 blind transfer to the park extension): REFER to
+   * `sip:<prefix><slot>@<server>` on the media server the call uses (else the park group's);
+   * once the NOTIFY says 2xx the slot is recorded, `parked` is published and the old
+   * dialog ends (the parker's leg gets its BYE).
+   */
+  async park(id: string, side: DialogSideName, by = 'admin'): Promise<ParkOutcome | ActionError> {
+    const s = await this.d.store.get(id);
+    if (s === null || s.state === 'terminated') return { error: 'no-such-dialog' };
+    if (s.state !== 'confirmed') return { error: 'not-confirmed' };
+    const server = this.d.mediaServerOf?.(s.callId)?.uri ?? this.d.parkServer?.(s.callId) ?? null;
+    if (server === null) {
+      this.d.events.publish('action-refused', s, {
+        action: 'park',
+        by,
+        reason: 'no media server to park on',
+      });
+      return { error: 'not-via-media' };
+    }
+    const slot = this.parkSlots.reserve();
+    if (slot === null) {
+      this.d.events.publish('action-refused', s, {
+        action: 'park',
+        by,
+        reason: 'no free park slot',
+      });
+      return { error: 'no-free-slot' };
+    }
+    const referTo = `sip:${this.d.actions.park.prefix}${slot}@${hostPort(server)}`;
+    const r = await this.transfer(id, side, referTo);
+    if ('error' in r || r.notify === null || r.notify < 200 || r.notify >= 300) {
+      this.parkSlots.release(slot);
+      return 'error' in r ? r : { ...r, slot: null, server };
+    }
+    this.parkSlots.commit({ slot, server, callId: s.callId, parker: s[otherSide(side)].uri });
+    this.d.events.publish('parked', s, { slot, server, parked: side, by });
+    return { ...r, slot, server };
+  }
+
+  /**
+   * An initial INVITE to a parked slot (its Request-URI user), from any phone: routed to
+   * the media server holding the call, as `sip:<slot>@<server>`. Null when not a slot.
+   */
+  async retrieveParked(req: SipRequest): Promise<RouteDecision | null> {
+    let user: string | null = null;
+    try {
+      const uri = req.requestUri;
+      user = isSipUri(uri) ? uri.user : null;
+    } catch {
+      return null;
+    }
+    if (user === null) return null;
+    const parked = this.parkSlots.take(user);
+    if (parked === null) return null;
+    const uri = `sip:${parked.slot}@${hostPort(parked.server)}`;
+    let destination;
+    try {
+      destination = await destinationOf(parked.server);
+    } catch {
+      return { action: 'reply', status: 480, reason: 'Temporarily Unavailable' };
+    }
+    void this.d.store.findByCallId(req.callId).then((found) => {
+      const s = found[0];
+      if (s !== undefined)
+        this.d.events.publish('retrieved', s, {
+          slot: parked.slot,
+          server: parked.server,
+          parkedCallId: parked.callId,
+        });
+    });
+    return { action: 'relay', targets: [{ uri, destination }] };
+  }
+
   // ---- DTMF over INFO ----------------------------------------------------------------
 
   /**
@@ -258,27 +366,32 @@ export class CallControl {
         case 'hangup':
           await this.end(hit.dialogId, `feature ${hit.code.code}`);
           return;
-        default:
-          // record / park need the media layer (docs/call-control.md): reported, not yet run here
-          this.refuse(hit.dialogId, hit.code.action, 'not available on this core yet');
+        case 'record':
+        case 'stop-record':
+          await this.recording.toggle(hit.dialogId, hit.code.action === 'record', 'feature');
+          return;
+        case 'park':
+          // the dialler parks the other party
+          await this.park(hit.dialogId, peer, 'feature');
+          return;
       }
     } catch (err) {
       this.log.warn({ err, dialogId: hit.dialogId }, 'feature action failed');
     }
   }
 
-  private refuse(dialogId: string, action: string, reason: string): void {
-    void this.d.store.get(dialogId).then((s) => {
-      if (s !== null) this.d.events.publish('action-refused', s, { action, reason });
-    });
-  }
-
   private onDialogEvent(e: DialogEvent): void {
+    // a call's recording stops before it ends, and starts once it is answered
+    if (e.type === 'terminated') {
+      this.recording.terminated(e.state);
+      this.collector.forget(e.state.id);
+    }
     this.d.events.fromDialog(e);
+    if (e.type === 'confirmed') this.recording.confirmed(e.state);
     if (e.type === 'refer' && e.status !== null && e.status >= 200) {
       const waiters = this.referWaiters.get(e.state.callId);
       if (waiters !== undefined) for (const w of [...waiters]) w(e.status);
-    } else if (e.type === 'terminated') this.collector.forget(e.state.id);
+    }
   }
 
   private waitForNotify(
@@ -327,6 +440,11 @@ export class CallControl {
     const domain = this.d.actions.transferDomain ?? hostOf(s.callee.uri);
     return domain === null ? null : `sip:${t.replace(/#/g, '%23')}@${domain}`;
   }
+}
+
+/** "sip:10.0.0.5:5080;transport=udp" → "10.0.0.5:5080;transport=udp" (the URI after scheme and user). */
+function hostPort(uri: string): string {
+  return uri.replace(/^sips?:(?:[^@]*@)?/i, '');
 }
 
 function hostOf(uri: string): string | null {

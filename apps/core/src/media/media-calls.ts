@@ -50,6 +50,12 @@ export class MediaCalls {
     this.groups.get(c.group)?.callEnded(c.uri);
   }
 
+  /** The media server a call's (last) branch went to, or null (issue #14: recording, park). */
+  serverOf(callId: string): { group: string; uri: string } | null {
+    const c = this.calls.get(callId);
+    return c === undefined ? null : { group: c.group, uri: c.uri };
+  }
+
   /** Calls assigned to a media server and not ended yet (answered or not). */
   get size(): number {
     return this.calls.size;

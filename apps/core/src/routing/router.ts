@@ -44,7 +44,12 @@ export class CoreRouter {
     /** active-call accounting of dialog-mode calls sent to media groups */
     private readonly mediaCalls?: MediaCalls,
     /** issue #13: least-cost routing (`lcr` targets) and call forwarding (INVITEs to users) */
-    private readonly features: { lcr?: LcrRouter; forwarding?: CallForwarding } = {},
+    private readonly features: {
+      lcr?: LcrRouter;
+      forwarding?: CallForwarding;
+      /** issue #14: headers on an INVITE's branches to a media server (X-Strata-Record) */
+      mediaHeaders?: (req: SipRequest) => readonly (readonly [string, string])[];
+    } = {},
   ) {}
 
   /** The route for an initial request, or null (404). */
@@ -175,8 +180,13 @@ export class CoreRouter {
     const order = group.order(req.callId);
     if (order.length === 0) return [];
     const targets: ProxyTarget[] = [];
+    const headers = this.features.mediaHeaders?.(req) ?? [];
     for (const t of order)
-      targets.push({ uri: mediaRequestUri(req, t.uri), destination: await destinationOf(t.uri) });
+      targets.push({
+        uri: mediaRequestUri(req, t.uri),
+        destination: await destinationOf(t.uri),
+        ...(headers.length > 0 ? { headers } : {}),
+      });
     const [first, ...rest] = targets;
     const count = tracked && req.method === 'INVITE' && this.mediaCalls !== undefined;
     if (count) this.mediaCalls.assign(req.callId, name, order[0]!.uri);

@@ -125,7 +125,7 @@ async function confirmed(
 }
 
 beforeAll(async () => {
-  const names = ['edge', 'core', 'media', 'caller', 'carol', 'bnew'];
+  const names = ['edge', 'core', 'media', 'caller', 'carol', 'bnew', 'bphone', 'dead'];
   const ports = await freeUdpPorts(names.length);
   P = Object.fromEntries(names.map((n, i) => [n, ports[i]!]));
   redisServer = await TestRedis.start();
@@ -162,10 +162,26 @@ beforeAll(async () => {
     actions: { transferHangupDelayMs: 300 },
     features: {
       interDigitTimeoutMs: 2000,
-      codes: [{ code: '*2', action: 'transfer', collect: true }],
+      codes: [
+        { code: '*2', action: 'transfer', collect: true },
+        { code: '*0', action: 'park' },
+      ],
     },
     routes: [
       { name: 'carol', match: { user: '^(carol|1002)$' }, targets: [{ uri: carol }] },
+      { name: 'rec', match: { user: '^rec$' }, record: true, targets: [{ mediaGroup: 'media' }] },
+      { name: 'recx', match: { user: '^recx$' }, record: true, targets: [{ uri: carol }] },
+      {
+        name: 'parkme',
+        match: { user: '^parkme$' },
+        targets: [{ uri: `sip:parkme@127.0.0.1:${P['bphone']}` }],
+      },
+      // slots: without the core's park record a call to 7xx goes nowhere (a dead port)
+      {
+        name: 'slots',
+        match: { user: '^7[0-9][0-9]$' },
+        targets: [{ uri: `sip:dead@127.0.0.1:${P['dead']}` }],
+      },
       {
         name: 'calls',
         match: { methods: ['INVITE', 'MESSAGE', 'SUBSCRIBE', 'OPTIONS'] },
@@ -359,6 +375,120 @@ describe('policy during calls', () => {
     expect((await a.done).code).toBe(0);
     expect((await callee.done).code).toBe(0);
     await admin('POST', '/policy', { concurrency: { route: 'calls', limit: null } });
+  });
+});
+
+describe('recording and park (media-server stand-in: sipp UAS, not Asterisk)', () => {
+  it('route record: the media INVITE carries X-Strata-Record; recording-started/stopped name file and server', async () => {
+    const media = uasOn('uas-record.xml', P['media']!);
+    await listening(P['media']!);
+    const r = await caller('uac.xml', 'rec').done;
+    expect(r.code, r.errors).toBe(0);
+    const m = await media.done;
+    expect(m.code, m.errors).toBe(0); // check_it: the header was there, with a safe name
+    const cdr = await until(
+      'CDR',
+      () => cdrs().find((c) => String(c['toUri']).includes('rec@')),
+      5000,
+    );
+    const stream = await until(
+      'recording events',
+      async () => {
+        const e = (await streamEvents()).filter((x) => x.callId === cdr['callId']);
+        return e.some((x) => x.type === 'recording-stopped') ? e : undefined;
+      },
+      5000,
+    );
+    const started = stream.find((e) => e.type === 'recording-started')!;
+    expect(started.data).toMatchObject({
+      server: `sip:127.0.0.1:${P['media']}`,
+      trigger: 'route',
+    });
+    expect(String(started.data['file'])).toMatch(/^strata-[A-Za-z0-9._-]+\.wav$/);
+    expect(stream.map((e) => e.type)).toEqual([
+      'created',
+      'ringing',
+      'answered',
+      'recording-started',
+      'recording-stopped',
+      'ended',
+    ]);
+  });
+
+  it('route record but not via a media server: the call goes through, with an action-refused event', async () => {
+    const carol = uasOn('uas.xml', P['carol']!);
+    await listening(P['carol']!);
+    const r = await caller('uac.xml', 'recx').done;
+    expect(r.code, r.errors).toBe(0);
+    expect((await carol.done).code).toBe(0);
+    const cdr = await until(
+      'CDR',
+      () => cdrs().find((c) => String(c['toUri']).includes('recx@')),
+      5000,
+    );
+    const refused = await until(
+      'refusal',
+      async () =>
+        (await streamEvents()).find(
+          (e) => e.callId === cdr['callId'] && e.type === 'action-refused',
+        ),
+      5000,
+    );
+    expect(refused.data).toMatchObject({
+      action: 'record',
+      reason: 'not routed through a media server',
+    });
+  });
+
+  it('*0 parks the other party on the media server (slot 701); a call to 701 from another phone is routed there', async () => {
+    const b = uasOn('uas-refer.xml', P['bphone']!); // the party being parked
+    const media = uas('uas.xml', P['media']!, 2, dir); // the parked call + the retrieval
+    runs.push(media);
+    await Promise.all([listening(P['bphone']!), listening(P['media']!)]);
+    const digits = ['1', '1', '1', '1', '1', '*', '0'];
+    const a = caller('uac-dtmf.xml', 'parkme', [
+      '-aa',
+      ...digits.flatMap((d, i) => ['-key', `d${i + 1}`, d]),
+    ]);
+    const [ra, rb] = await Promise.all([a.done, b.done]);
+    expect(ra.code, ra.errors).toBe(0);
+    expect(rb.code, rb.errors).toBe(0);
+    const parked = await until(
+      'parked event',
+      async () => (await streamEvents()).find((e) => e.type === 'parked'),
+      5000,
+    );
+    expect(parked.data).toEqual({
+      slot: '701',
+      server: `sip:127.0.0.1:${P['media']}`,
+      parked: 'callee',
+      by: 'feature',
+    });
+    expect((await admin('GET', '/park')).json['parked']).toMatchObject([{ slot: '701' }]);
+    // B follows the REFER: its call to park-701 sits on the media server (stand-in) …
+    const held = caller(
+      'uac-referred.xml',
+      'park-701',
+      ['-d', '4000', '-key', 'referred_by', 'sip:a@x'],
+      P['bnew'],
+    );
+    // … and another phone dials 701: routed to sip:701@<that media server>, not to the dead port
+    await until(
+      'parked call up',
+      async () => {
+        const r = await admin('GET', '/dialogs?user=park-701&state=confirmed');
+        return (r.json['count'] as number) > 0 ? true : undefined;
+      },
+      5000,
+    );
+    const retrieve = caller('uac.xml', '701', [], P['caller']);
+    const rr = await retrieve.done;
+    expect(rr.code, rr.errors).toBe(0);
+    expect((await held.done).code).toBe(0);
+    expect((await media.done).code).toBe(0);
+    const retrieved = (await streamEvents()).find((e) => e.type === 'retrieved');
+    expect(retrieved?.data).toMatchObject({ slot: '701', server: `sip:127.0.0.1:${P['media']}` });
+    expect((await admin('GET', '/park')).json['parked']).toEqual([]);
   });
 });
 
