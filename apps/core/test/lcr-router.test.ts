@@ -210,7 +210,7 @@ describe('LCR routing', () => {
     );
     expect(retry).toHaveLength(1);
     expect(retry[0]!.uri).toBe('sip:442071234567@10.0.0.1:5060');
-    const [[name, value]] = retry[0]!.headers as [string, string][];
+    const [name, value] = (retry[0]!.headers as [string, string][])[0]!;
     expect(name).toBe('Proxy-Authorization');
     expect(value).toMatch(
       /^Digest username="trunk1", realm="carrier", nonce="abc123", uri="sip:442071234567@10.0.0.1:5060"/,
