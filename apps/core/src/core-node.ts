@@ -239,8 +239,10 @@ export class CoreNode {
 
   start(): void {
     this.dialogs.onEvent((e) => {
-      if (e.type === 'confirmed') this.mediaCalls.confirmed(e.state.callId, e.state.id);
-      else if (e.type === 'terminated') {
+      if (e.type === 'confirmed') {
+        this.mediaCalls.confirmed(e.state.callId, e.state.id);
+        this.lcr.router.callAnswered(e.state.callId);
+      } else if (e.type === 'terminated') {
         this.mediaCalls.terminated(e.state.callId, e.state.id);
         this.lcr.router.callEnded(e.state.callId);
       }

@@ -24,7 +24,7 @@ export interface LcrAttempt {
   cost: number;
   /** the gateway tried; absent when the carrier was skipped */
   gateway?: string;
-  /** its final status (408: timeout), null while pending */
+  /** its final status (408: timeout; 200: answered), null while pending or cancelled */
   status?: number | null;
   skipped?: Unavailable;
   /** this attempt carried digest credentials */
@@ -202,6 +202,12 @@ export class LcrRouter {
       'LCR failover',
     );
     ctx.addTargets([next]);
+  }
+
+  /** The call was answered: its running attempt gets 200 in the CDR. */
+  callAnswered(callId: string): void {
+    const last = this.byCallId.get(callId)?.attempts.at(-1);
+    if (last?.gateway !== undefined && last.status === null) last.status = 200;
   }
 
   /** The call is over (dialog terminated, or rejected upstream): its carrier is free again. */

@@ -167,7 +167,7 @@ describe('least-cost routing (real processes)', () => {
     expect(lcrOf(cdr).carrier).toBe('mid');
     expect(lcrOf(cdr).attempts).toMatchObject([
       { carrier: 'cheap', cost: 0.01, status: 503 },
-      { carrier: 'mid', cost: 0.02 },
+      { carrier: 'mid', cost: 0.02, status: 200 },
     ]);
   });
 
