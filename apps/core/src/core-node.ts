@@ -34,7 +34,7 @@ import { MediaCalls } from './media/media-calls.js';
 import { MediaGroup } from './media/media-group.js';
 import { CallControl } from './actions/call-control.js';
 import type { CallEvents } from './events/call-events.js';
-import { createCallEvents } from './events/create-call-events.js';
+import { createCallEvents, sharedRedis } from './events/create-call-events.js';
 import type { CoreStores } from './dialogs/stores.js';
 import { TransactionDialogSender } from './dialogs/transaction-sender.js';
 import { registerAuthFrom, type RegisterAuthenticator } from './registrar/register-auth.js';
@@ -187,9 +187,20 @@ export class CoreNode {
       actions: config.actions,
       features: config.features,
       logger,
+    });
+    this.callEvents = createCallEvents(config, stores, logger);
+    this.control = new CallControl({
+      tracker: this.dialogs,
+      store: stores.dialogs,
+      events: this.callEvents,
+      actions: config.actions,
+      features: config.features,
+      logger,
       mediaServerOf: (callId) => this.mediaCalls.serverOf(callId),
       parkServer: (callId) =>
         this.mediaGroups.get(config.actions.park.mediaGroup)?.order(callId)[0]?.uri ?? null,
+      redis: sharedRedis(stores),
+      keyPrefix: config.store.redis.keyPrefix,
     });
     this.table = new RouteTable(config.routes);
     const redis = stores.redis;

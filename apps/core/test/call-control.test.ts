@@ -374,7 +374,7 @@ describe('core-originated requests (recorded dialog, real transaction layer)', (
       parked: 'caller',
       by: 'feature',
     });
-    expect(control.parkSlots.list()).toMatchObject([{ slot: '701', callId: s.callId }]);
+    expect(await control.parkSlots.list()).toMatchObject([{ slot: '701', callId: s.callId }]);
     await Promise.all([callee.next('BYE'), edge.next('BYE')]); // the parker's call ends
     const retrieve = parseMessage(
       Buffer.from(
@@ -402,7 +402,7 @@ describe('core-originated requests (recorded dialog, real transaction layer)', (
       ],
     });
     expect(await control.retrieveParked(retrieve)).toBeNull(); // taken
-    expect(control.parkSlots.list()).toEqual([]);
+    expect(await control.parkSlots.list()).toEqual([]);
   });
 
   it('park refused by the park extension (NOTIFY 486): slot released, no parked event', async () => {
@@ -412,7 +412,7 @@ describe('core-originated requests (recorded dialog, real transaction layer)', (
     await callee.next('REFER');
     await tracker.onRequest(inDialogFromCallee(s, 'NOTIFY', 1, 'SIP/2.0 486 Busy Here'));
     expect(await pending).toMatchObject({ slot: null, notify: 486 });
-    expect(control.parkSlots.reserve()).toBe('701');
+    expect(await control.parkSlots.reserve()).toBe('701');
     expect(events.some((e) => e.type === 'parked')).toBe(false);
   });
 });

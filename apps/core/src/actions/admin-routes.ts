@@ -141,7 +141,7 @@ export function callControlAdminRoutes(control: CallControl): AdminRoute[] {
     {
       method: 'GET',
       path: /^\/park\/?$/,
-      handle: () => ({ status: 200, body: { parked: control.parkSlots.list() } }),
+      handle: async () => ({ status: 200, body: { parked: await control.parkSlots.list() } }),
     },
     {
       method: 'GET',

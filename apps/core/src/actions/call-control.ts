@@ -13,6 +13,7 @@ import {
   type DialogState,
   type DialogStore,
   type DialogTracker,
+  type RedisClient,
   type SendOutcome,
   type TimerClock,
 } from '@strata/dialog';
@@ -26,7 +27,7 @@ import { isDtmfInfo, parseDtmfInfo } from '../features/dtmf-info.js';
 import type { FeaturesConfig } from '../features/features-config.js';
 import { destinationOf } from '../routing/resolve.js';
 import type { ActionsConfig } from './actions-config.js';
-import { ParkSlots } from './park.js';
+import { MemoryParkStore, RedisParkStore, type ParkStore } from './park.js';
 import { Recording, type MediaServerOf } from './recording.js';
 import { RuntimePolicy } from './runtime-policy.js';
 
@@ -42,6 +43,9 @@ export interface CallControlDeps {
   readonly mediaServerOf?: MediaServerOf;
   /** the media server of the park group that would take this call */
   readonly parkServer?: (callId: string) => string | null;
+  /** the store's Redis (store: redis): park slots shared by the cluster */
+  readonly redis?: RedisClient | null;
+  readonly keyPrefix?: string;
 }
 
 export interface TransferOutcome {
@@ -78,7 +82,7 @@ export interface PolicyOutcome {
 export class CallControl {
   readonly policy = new RuntimePolicy();
   readonly recording: Recording;
-  readonly parkSlots: ParkSlots;
+  readonly parkSlots: ParkStore;
   private readonly log: Logger;
   private readonly clock: TimerClock;
   private readonly collector: DtmfCollector;
@@ -105,7 +109,17 @@ export class CallControl {
       log: this.log,
     });
     const p = d.actions.park;
-    this.parkSlots = new ParkSlots(p.firstSlot, p.lastSlot, p.timeoutSeconds * 1000, this.clock);
+    this.parkSlots =
+      d.redis != null
+        ? new RedisParkStore(
+            d.redis,
+            d.keyPrefix ?? 'strata',
+            p.firstSlot,
+            p.lastSlot,
+            p.timeoutSeconds * 1000,
+            d.actions.referWaitMs + 30_000,
+          )
+        : new MemoryParkStore(p.firstSlot, p.lastSlot, p.timeoutSeconds * 1000, this.clock);
   }
 
   start(): void {
@@ -254,7 +268,7 @@ export class CallControl {
       });
       return { error: 'not-via-media' };
     }
-    const slot = this.parkSlots.reserve();
+    const slot = await this.parkSlots.reserve();
     if (slot === null) {
       this.d.events.publish('action-refused', s, {
         action: 'park',
@@ -266,10 +280,10 @@ export class CallControl {
     const referTo = `sip:${this.d.actions.park.prefix}${slot}@${hostPort(server)}`;
     const r = await this.transfer(id, side, referTo);
     if ('error' in r || r.notify === null || r.notify < 200 || r.notify >= 300) {
-      this.parkSlots.release(slot);
+      await this.parkSlots.release(slot);
       return 'error' in r ? r : { ...r, slot: null, server };
     }
-    this.parkSlots.commit({ slot, server, callId: s.callId, parker: s[otherSide(side)].uri });
+    await this.parkSlots.commit({ slot, server, callId: s.callId, parker: s[otherSide(side)].uri });
     this.d.events.publish('parked', s, { slot, server, parked: side, by });
     return { ...r, slot, server };
   }
@@ -286,8 +300,14 @@ export class CallControl {
     } catch {
       return null;
     }
-    if (user === null) return null;
-    const parked = this.parkSlots.take(user);
+    if (user === null || !this.parkSlots.isSlot(user)) return null;
+    let parked;
+    try {
+      parked = await this.parkSlots.take(user);
+    } catch (err) {
+      this.log.warn({ err, slot: user }, 'park store failed: routing by the route table');
+      return null;
+    }
     if (parked === null) return null;
     const uri = `sip:${parked.slot}@${hostPort(parked.server)}`;
     let destination;

@@ -49,6 +49,6 @@ export function createCallEvents(
 }
 
 /** The store's own Redis client when the dialogs live in Redis. */
-function sharedRedis(stores: Pick<CoreStores, 'dialogs'>): RedisClient | null {
+export function sharedRedis(stores: Pick<CoreStores, 'dialogs'>): RedisClient | null {
   return stores.dialogs instanceof RedisDialogStore ? stores.dialogs.redis : null;
 }
