@@ -22,7 +22,7 @@ const MAX_ERRORS = 5;
 export async function loadCsvText(
   text: string,
   builder: RateTableBuilder,
-  chunk = 200_000,
+  chunk = 50_000,
 ): Promise<LoadReport> {
   const report: LoadReport = { rows: 0, bad: 0, errors: [] };
   let pos = 0;

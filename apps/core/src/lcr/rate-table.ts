@@ -99,8 +99,6 @@ export interface RateMatch {
 export class RateTable {
   constructor(
     private readonly index: KeyIndex,
-    /** entry → its prefix key */
-    private readonly entryKeys: Float64Array,
     /** entry e's routes are [start[e], start[e+1]) */
     private readonly start: Uint32Array,
     private readonly routeCarrier: Uint16Array,
@@ -112,6 +110,8 @@ export class RateTable {
 
   /** the keys of a number's prefixes by length (reused: lookups allocate nothing) */
   private readonly scratch = new Float64Array(MAX_PREFIX_DIGITS + 1);
+  /** digits of the last longestMatch's prefix (turning the key back into text costs more) */
+  private matchedLength = 0;
 
   static empty(): RateTable {
     return new RateTableBuilder().build();
@@ -129,7 +129,6 @@ export class RateTable {
   get bytes(): number {
     return (
       this.index.bytes +
-      this.entryKeys.byteLength +
       this.start.byteLength +
       this.routeCarrier.byteLength +
       this.routeCost.byteLength
@@ -155,8 +154,12 @@ export class RateTable {
     for (let len = n; len > 0; len--) {
       if ((lengths & (1 << len)) === 0) continue;
       const e = this.index.get(keys[len]!);
-      if (e >= 0) return e;
+      if (e >= 0) {
+        this.matchedLength = len;
+        return e;
+      }
     }
+    this.matchedLength = 0;
     return lengths & 1 ? this.index.get(1) : -1;
   }
 
@@ -167,14 +170,13 @@ export class RateTable {
     const routes: CarrierCost[] = [];
     for (let r = this.start[e]!; r < this.start[e + 1]!; r++)
       routes.push({ carrier: this.carriers[this.routeCarrier[r]!]!, cost: this.routeCost[r]! });
-    return { prefix: String(this.entryKeys[e]!).slice(1), routes };
+    return { prefix: digits.slice(0, this.matchedLength), routes };
   }
 }
 
 /** Accumulates rows (any order, several per prefix) and builds the flat table. */
 export class RateTableBuilder {
   private readonly index = new KeyIndex();
-  private entryKeys = new Float64Array(1024);
   private entryHead = new Int32Array(1024);
   private rowCarrier = new Uint16Array(4096);
   private rowCost = new Float64Array(4096);
@@ -203,11 +205,7 @@ export class RateTableBuilder {
     const entries = this.index.size;
     const e = this.index.getOrSet(key, entries);
     if (e === entries) {
-      if (e >= this.entryKeys.length) {
-        this.entryKeys = grow(this.entryKeys);
-        this.entryHead = grow(this.entryHead);
-      }
-      this.entryKeys[e] = key;
+      if (e >= this.entryHead.length) this.entryHead = grow(this.entryHead);
       this.entryHead[e] = -1;
     }
     if (this.rows >= this.rowCarrier.length) {
@@ -252,7 +250,6 @@ export class RateTableBuilder {
     start[entries] = out;
     return new RateTable(
       this.index,
-      this.entryKeys.slice(0, entries),
       start,
       carrier.slice(0, out),
       cost.slice(0, out),
