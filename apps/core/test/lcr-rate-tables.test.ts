@@ -26,7 +26,7 @@ class FakeHashes implements HashClient {
   readonly data = new Map<string, Map<string, string>>();
   private h(key: string): Map<string, string> {
     let m = this.data.get(key);
-    if (m === undefined) this.data.set(key, (m = new Map()));
+    if (m === undefined) this.data.set(key, (m = new Map<string, string>()));
     return m;
   }
   hget(key: string, field: string): Promise<string | null> {
