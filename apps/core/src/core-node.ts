@@ -201,6 +201,8 @@ export class CoreNode {
         this.mediaGroups.get(config.actions.park.mediaGroup)?.order(callId)[0]?.uri ?? null,
       redis: sharedRedis(stores),
       keyPrefix: config.store.redis.keyPrefix,
+      concurrencyKey: (route) =>
+        this.config.routes.find((r) => r.name === route)?.concurrency?.key ?? `route:${route}`,
     });
     this.table = new RouteTable(config.routes);
     const redis = stores.redis;

@@ -338,6 +338,32 @@ describe('core-originated requests (recorded dialog, real transaction layer)', (
     expect(control.policy.maxDurationSeconds(60, 0)).toBe(60);
   });
 
+  it('policy: a concurrency limit lowered with applyToActive ends the newest calls over it, per key', async () => {
+    const base = recordedDialog(ports);
+    const mk = (n: number, key: string) => ({
+      ...base,
+      id: `c${n}-id`,
+      callId: `c${n}@x`,
+      createdAt: base.createdAt + n,
+      profileKeys: [key],
+    });
+    for (const d of [
+      mk(1, 'route:calls'),
+      mk(2, 'route:calls'),
+      mk(3, 'route:calls'),
+      mk(4, 'route:other'),
+    ])
+      await store.put(d);
+    expect(await control.enforceConcurrency('calls', 1)).toEqual({ ended: ['c2-id', 'c3-id'] });
+    await tracker.settled();
+    expect(cdrs.map((c) => [c.callId, c.hangupParty, c.hangupReason])).toEqual([
+      ['c2@x', 'proxy', 'policy'],
+      ['c3@x', 'proxy', 'policy'],
+    ]);
+    expect(await store.get('c1-id')).not.toBeNull();
+    expect(await store.get('c4-id')).not.toBeNull();
+  });
+
   it('DTMF INFO *21002# from the caller: dtmf events, then the callee is REFERred to 1002 at the callee domain', async () => {
     const s = await recorded();
     callee.status.set('REFER', 202);

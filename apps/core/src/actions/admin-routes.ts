@@ -7,7 +7,7 @@
  *   POST /admin/calls/park      {id|callId, side}                 REFER `side` to a park slot on a media server
  *   GET  /admin/park                                              parked calls (slot → media server)
  *   GET  /admin/policy                                            runtime limits
- *   POST /admin/policy          {maxDurationSeconds?, applyToActive?, concurrency?: {route, limit}}
+ *   POST /admin/policy          {maxDurationSeconds?, applyToActive?, concurrency?: {route, limit, applyToActive?}}
  * Parameters come from the JSON body or the query string. docs/call-control.md has examples.
  */
 import type { DialogSideName } from '@strata/dialog';
@@ -176,6 +176,8 @@ export function callControlAdminRoutes(control: CallControl): AdminRoute[] {
               body: { error: 'concurrency: {route: string, limit: int >= 0 | null}' },
             };
           control.policy.setConcurrency(route, limit);
+          if (limit !== null && limit > 0 && spec['applyToActive'] === true)
+            body['concurrency'] = await control.enforceConcurrency(route, limit);
         }
         return { status: 200, body: { ...body, policy: control.policy.snapshot() } };
       },

@@ -46,6 +46,8 @@ export interface CallControlDeps {
   /** the store's Redis (store: redis): park slots shared by the cluster */
   readonly redis?: RedisClient | null;
   readonly keyPrefix?: string;
+  /** the profile-key template of a route's concurrency limit (`route:<name>` when it has none) */
+  readonly concurrencyKey?: (route: string) => string;
 }
 
 export interface TransferOutcome {
@@ -326,6 +328,39 @@ export class CallControl {
         });
     });
     return { action: 'relay', targets: [{ uri, destination }] };
+  }
+
+  /**
+   * A concurrency limit lowered with `applyToActive`: per profile key of the route (its
+   * template with any value in place of `${…}`), the newest calls over `limit` are ended
+   * (BYE both legs, CDR party proxy, reason `policy`); the oldest `limit` stay.
+   */
+  async enforceConcurrency(route: string, limit: number): Promise<{ ended: string[] }> {
+    const template = this.d.concurrencyKey?.(route) ?? `route:${route}`;
+    const pattern = new RegExp(
+      `^${template
+        .split(/\$\{[^}]*\}/)
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
+    const byKey = new Map<string, DialogState[]>();
+    for (const s of await this.d.store.list()) {
+      if (s.state === 'terminated') continue;
+      for (const k of s.profileKeys)
+        if (pattern.test(k)) byKey.set(k, [...(byKey.get(k) ?? []), s]);
+    }
+    const ended: string[] = [];
+    for (const calls of byKey.values()) {
+      // forks of one call share a key: count calls (Call-ID + From tag), not dialogs
+      const distinct = [...new Map(calls.map((c) => [`${c.callId}:${c.fromTag}`, c])).values()];
+      distinct.sort((a, b) => a.createdAt - b.createdAt);
+      for (const s of distinct.slice(limit))
+        if (await this.d.tracker.endDialog(s.id, 'proxy', 'policy')) {
+          ended.push(s.id);
+          this.counters.policyEnded++;
+        }
+    }
+    return { ended };
   }
 
   // ---- DTMF over INFO ----------------------------------------------------------------

@@ -125,7 +125,7 @@ async function confirmed(
 }
 
 beforeAll(async () => {
-  const names = ['edge', 'core', 'media', 'caller', 'carol', 'bnew', 'bphone', 'dead'];
+  const names = ['edge', 'core', 'media', 'caller', 'carol', 'bnew', 'bphone', 'dead', 'third'];
   const ports = await freeUdpPorts(names.length);
   P = Object.fromEntries(names.map((n, i) => [n, ports[i]!]));
   redisServer = await TestRedis.start();
@@ -358,22 +358,33 @@ describe('policy during calls', () => {
     });
   });
 
-  it('concurrency limit set at runtime: a second concurrent call on the route is refused (486)', async () => {
+  it('concurrency limit at runtime: over it new calls get 486; lowered with applyToActive the newest call is ended (CDR reason policy)', async () => {
     expect(
-      (await admin('POST', '/policy', { concurrency: { route: 'calls', limit: 1 } })).json[
+      (await admin('POST', '/policy', { concurrency: { route: 'calls', limit: 2 } })).json[
         'policy'
       ],
-    ).toEqual({ maxDurationCap: null, concurrency: { calls: 1 } });
-    const callee = uasOn('uas.xml', P['media']!);
+    ).toEqual({ maxDurationCap: null, concurrency: { calls: 2 } });
+    const media = uas('uas.xml', P['media']!, 2, dir);
+    runs.push(media);
     await listening(P['media']!);
     const a = caller('uac-wait-bye.xml', 'first', ['-aa']);
-    const d = await confirmed('first');
-    const second = caller('uac-rejected.xml', 'second', [], P['bnew']);
-    const r2 = await second.done;
-    expect(r2.code, r2.errors).toBe(0);
-    await admin('POST', '/calls/end', { callId: d.callId });
+    const first = await confirmed('first');
+    const b = caller('uac-wait-bye.xml', 'second', ['-aa'], P['bnew']);
+    const second = await confirmed('second');
+    const third = caller('uac-rejected.xml', 'third', [], P['third']);
+    const r3 = await third.done;
+    expect(r3.code, r3.errors).toBe(0); // 486 from the core: the route is at its limit
+    const lowered = await admin('POST', '/policy', {
+      concurrency: { route: 'calls', limit: 1, applyToActive: true },
+    });
+    expect(lowered.json['concurrency']).toEqual({ ended: [second.id] });
+    const rb = await b.done;
+    expect(rb.code, rb.errors).toBe(0); // got the core's BYE
+    const cdr = await until('CDR', () => cdrs().find((c) => c['callId'] === second.callId), 5000);
+    expect(cdr).toMatchObject({ hangupParty: 'proxy', hangupReason: 'policy' });
+    await admin('POST', '/calls/end', { callId: first.callId });
     expect((await a.done).code).toBe(0);
-    expect((await callee.done).code).toBe(0);
+    expect((await media.done).code).toBe(0);
     await admin('POST', '/policy', { concurrency: { route: 'calls', limit: null } });
   });
 });
