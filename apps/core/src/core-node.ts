@@ -411,8 +411,7 @@ export class CoreNode {
       if (req.method !== 'ACK') {
         await this.takeOver(req);
         verdict = await this.dialogs.onRequest(req, { source: sourceOf(source) });
-        if (req.method === 'INFO' && verdict.action === 'relay')
-          this.control.onInfo(req, verdict.dialogId, verdict.from);
+        if (verdict.action === 'relay') this.control.onRelay(req, verdict.dialogId, verdict.from);
       }
       if (verdict?.action === 'reject') return { action: 'reply', status: verdict.status };
       return this.router.route(req, source);
@@ -454,6 +453,7 @@ export class CoreNode {
       if (verdict.action === 'reject') return { action: 'reply', status: verdict.status };
       const key = unansweredKey(req);
       if (key !== null) this.unanswered.set(key, req);
+      this.control.sdp.request(req);
     }
     if (req.method === 'INVITE') {
       // issue #14: a call to a park slot goes to the media server holding the parked call
@@ -525,6 +525,7 @@ export class CoreNode {
       const key = unansweredKey(req);
       if (key !== null && this.unanswered.get(key) === req) this.unanswered.delete(key);
     }
+    this.control.onResponse(res);
     this.dialogs
       .onResponse(res)
       .catch((err: unknown) =>

@@ -315,6 +315,41 @@ describe('core-originated requests (recorded dialog, real transaction layer)', (
     ]);
   });
 
+  it('hold without an SDP: the peer’s last SDP the core relayed, o= version + 1, sendonly; none known → no-sdp', async () => {
+    const s = await recorded();
+    expect(await control.hold(s.id, 'callee', null, true)).toEqual({ error: 'no-sdp' });
+    const callerSdp =
+      'v=0\r\no=- 77 5 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 10.1.1.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
+    control.sdp.request(
+      parseMessage(
+        Buffer.from(
+          [
+            `INVITE sip:bob@127.0.0.1 SIP/2.0`,
+            'Via: SIP/2.0/UDP 127.0.0.1:7000;branch=z9hG4bK-h1',
+            `From: <${s.caller.uri}>;tag=${s.fromTag}`,
+            `To: <${s.callee.uri}>`,
+            `Call-ID: ${s.callId}`,
+            'CSeq: 1 INVITE',
+            'Content-Type: application/sdp',
+            `Content-Length: ${callerSdp.length}`,
+            '',
+            callerSdp,
+          ].join('\r\n'),
+        ),
+        { framing: 'datagram' },
+      ) as SipRequest,
+    );
+    expect(await control.hold(s.id, 'callee', null, true)).toEqual({ reinvite: { status: 200 } });
+    const inv = await callee.next('INVITE');
+    expect(inv.body.toString()).toContain('o=- 77 6 IN IP4 10.1.1.1');
+    expect(inv.body.toString()).toContain('a=sendonly');
+    await callee.next('ACK');
+    expect(await control.hold(s.id, 'callee', null, false)).toEqual({ reinvite: { status: 200 } });
+    const resume = await callee.next('INVITE');
+    expect(resume.body.toString()).toContain('o=- 77 7 IN IP4 10.1.1.1');
+    expect(resume.body.toString()).toContain('a=sendrecv');
+  });
+
   it('policy: max duration lowered below a call’s age ends it (BYE both, CDR reason policy); a younger call gets the new limit', async () => {
     const old = await recorded();
     const young = {

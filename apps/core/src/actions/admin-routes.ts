@@ -2,7 +2,7 @@
  * Mid-call actions on the admin API (issue #14), under /admin/ (bearer token, @strata/ops):
  *   POST /admin/calls/end       {id|callId, reason?}                BYE both legs, CDR party proxy
  *   POST /admin/calls/transfer  {id|callId, side, target, waitMs?}  REFER to `side`; REFER + NOTIFY outcome
- *   POST /admin/calls/hold      {id|callId, side, sdp, hold?}       re-INVITE sendonly (hold: false → sendrecv)
+ *   POST /admin/calls/hold      {id|callId, side, sdp?, hold?}      re-INVITE sendonly (hold: false → sendrecv)
  *   POST /admin/calls/record    {id|callId, action: start|stop}   one-touch recording on the media server
  *   POST /admin/calls/park      {id|callId, side}                 REFER `side` to a park slot on a media server
  *   GET  /admin/park                                              parked calls (slot → media server)
@@ -53,6 +53,7 @@ const ERROR_STATUS: Record<ActionError['error'], number> = {
   'not-via-media': 409,
   unavailable: 409,
   'no-free-slot': 503,
+  'no-sdp': 409,
 };
 
 function failed(e: ActionError): AdminReply {
@@ -101,10 +102,9 @@ export function callControlAdminRoutes(control: CallControl): AdminRoute[] {
         const id = await dialog(r);
         if (typeof id !== 'string') return id;
         const s = side(r);
-        const sdp = str(r, 'sdp');
-        if (s === null || sdp === null)
-          return { status: 400, body: { error: 'give side (caller|callee) and sdp' } };
-        const out = await control.hold(id, s, sdp, bool(r, 'hold', true));
+        if (s === null) return { status: 400, body: { error: 'give side (caller|callee)' } };
+        // sdp optional: the peer's last SDP the core saw
+        const out = await control.hold(id, s, str(r, 'sdp'), bool(r, 'hold', true));
         if ('error' in out) return failed(out);
         const r2 = out.reinvite;
         const ok = 'status' in r2 && r2.status >= 200 && r2.status < 300;

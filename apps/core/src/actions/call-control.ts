@@ -17,7 +17,7 @@ import {
   type SendOutcome,
   type TimerClock,
 } from '@strata/dialog';
-import { isSipUri, type SipRequest } from '@strata/parser';
+import { isSipUri, type SipRequest, type SipResponse } from '@strata/parser';
 import type { RouteDecision } from '@strata/transaction';
 import type { Logger } from 'pino';
 import type { CallEvents } from '../events/call-events.js';
@@ -30,6 +30,7 @@ import type { ActionsConfig } from './actions-config.js';
 import { MemoryParkStore, RedisParkStore, type ParkStore } from './park.js';
 import { Recording, type MediaServerOf } from './recording.js';
 import { RuntimePolicy } from './runtime-policy.js';
+import { bumpVersion, SdpMemory } from './sdp-memory.js';
 
 export interface CallControlDeps {
   readonly tracker: DialogTracker;
@@ -65,7 +66,8 @@ export type ActionError = {
     | 'bad-target'
     | 'not-via-media'
     | 'unavailable'
-    | 'no-free-slot';
+    | 'no-free-slot'
+    | 'no-sdp';
 };
 
 export interface ParkOutcome extends TransferOutcome {
@@ -85,6 +87,8 @@ export class CallControl {
   readonly policy = new RuntimePolicy();
   readonly recording: Recording;
   readonly parkSlots: ParkStore;
+  /** the parties' last SDP, for holds without an operator-supplied SDP */
+  readonly sdp = new SdpMemory();
   private readonly log: Logger;
   private readonly clock: TimerClock;
   private readonly collector: DtmfCollector;
@@ -204,15 +208,20 @@ export class CallControl {
   async hold(
     id: string,
     side: DialogSideName,
-    sdp: string,
+    sdp: string | null,
     hold: boolean,
   ): Promise<{ readonly reinvite: SendOutcome } | ActionError> {
     const s = await this.d.store.get(id);
     if (s === null) return { error: 'no-such-dialog' };
-    const outcome = await this.d.tracker.hold(id, side, sdp, hold);
+    // without an SDP: the peer's last description, as a new version (RFC 3264 §8)
+    const remembered = this.sdp.peerOf(s.callId, side);
+    const offer = sdp ?? (remembered === null ? null : bumpVersion(remembered));
+    if (offer === null) return { error: 'no-sdp' };
+    const outcome = await this.d.tracker.hold(id, side, offer, hold);
     if (outcome === null) return { error: 'not-confirmed' };
     this.counters.holds++;
     if ('status' in outcome && outcome.status >= 200 && outcome.status < 300) {
+      if (sdp === null) this.sdp.offered(s.callId, side, offer);
       const now = (await this.d.store.get(id)) ?? s;
       this.d.events.publish(hold ? 'held' : 'resumed', now, {
         holder: otherSide(side),
@@ -365,6 +374,17 @@ export class CallControl {
 
   // ---- DTMF over INFO ----------------------------------------------------------------
 
+  /** A request the core relays on a tracked call: SDP remembered, DTMF INFO handled. */
+  onRelay(req: SipRequest, dialogId: string | null, from: DialogSideName | null): void {
+    this.sdp.request(req);
+    if (req.method === 'INFO') this.onInfo(req, dialogId, from);
+  }
+
+  /** A response the core relays (SDP answers). */
+  onResponse(res: SipResponse): void {
+    this.sdp.response(res);
+  }
+
   /**
    * An in-dialog INFO the core relays (unchanged): DTMF bodies become `dtmf` events and
    * feed the feature-code matcher. Never throws (bad bodies are ignored).
@@ -440,6 +460,7 @@ export class CallControl {
     if (e.type === 'terminated') {
       this.recording.terminated(e.state);
       this.collector.forget(e.state.id);
+      this.sdp.forget(e.state.callId);
     }
     this.d.events.fromDialog(e);
     if (e.type === 'confirmed') this.recording.confirmed(e.state);

@@ -308,6 +308,37 @@ describe('mid-call actions (admin API)', () => {
     ]);
   });
 
+  it('hold and resume the callee without giving an SDP: re-INVITEs sendonly then sendrecv (the caller’s SDP), held/resumed events', async () => {
+    const b = uasOn('uas-held.xml', P['media']!);
+    await listening(P['media']!);
+    const a = caller('uac-wait-bye.xml', 'holdme', ['-aa']);
+    const d = await confirmed('holdme');
+    const held = await admin('POST', '/calls/hold', { callId: d.callId, side: 'callee' });
+    expect(held).toEqual({
+      status: 200,
+      json: { ok: true, dialogId: d.id, reinvite: { status: 200 } },
+    });
+    const resumed = await admin('POST', '/calls/hold', {
+      callId: d.callId,
+      side: 'callee',
+      hold: false,
+    });
+    expect(resumed.json).toMatchObject({ ok: true, reinvite: { status: 200 } });
+    await admin('POST', '/calls/end', { callId: d.callId });
+    const [ra, rb] = await Promise.all([a.done, b.done]);
+    expect(ra.code, ra.errors).toBe(0);
+    expect(rb.code, rb.errors).toBe(0); // check_it: a=sendonly, then a=sendrecv
+    const stream = await streamEvents();
+    expect(
+      stream
+        .filter((e) => e.callId === d.callId && (e.type === 'held' || e.type === 'resumed'))
+        .map((e) => [e.type, e.data['holder'], e.data['by']]),
+    ).toEqual([
+      ['held', 'caller', 'core'],
+      ['resumed', 'caller', 'core'],
+    ]);
+  });
+
   it('DTMF INFO *21002# from the caller: INFOs relayed, dtmf events, the callee is transferred to 1002', async () => {
     const b = uasOn('uas-refer.xml', P['media']!);
     await listening(P['media']!);
