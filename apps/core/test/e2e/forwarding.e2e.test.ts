@@ -9,9 +9,9 @@
  */
 import { request } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  freeUdpPorts,
   killAll,
   listening,
   register,
@@ -23,6 +23,7 @@ import {
   type AppProcess,
   type SippRun,
 } from './support/harness.js';
+import { stablePorts } from './support/stable-ports.js';
 
 const dir = tempDir('forwarding');
 let core: AppProcess;
@@ -80,8 +81,9 @@ function caller(scenario: string, user: string): SippRun {
 }
 
 beforeAll(async () => {
-  const names = ['core', 'caller', 'alice', 'bob'];
-  P = Object.fromEntries((await freeUdpPorts(names.length)).map((p, i) => [names[i]!, p]));
+  writeFileSync(join(dir, 'rates.csv'), '44,trunk,0.01\n');
+  const names = ['core', 'caller', 'alice', 'bob', 'trunk'];
+  P = Object.fromEntries((await stablePorts(names.length)).map((p, i) => [names[i]!, p]));
   core = await startCore(dir, 'core-1', P['core']!, {
     routes: [
       { name: 'register', match: { methods: ['REGISTER'] }, targets: [{ registrar: true }] },
@@ -91,7 +93,13 @@ beforeAll(async () => {
     registrar: { natKeepaliveSeconds: 0 },
     dialog: { keepaliveIntervalSeconds: 0 },
     forwarding: { header: 'history-info' },
+    // forwards to external numbers go through least-cost routing
+    lcr: {
+      carriers: { trunk: { uris: [`sip:127.0.0.1:${P['trunk']}`] } },
+      tables: { default: { csv: join(dir, 'rates.csv') } },
+    },
   });
+  await core.waitForLog('rate table', (l) => l['msg'] === 'rate table loaded', 10_000);
   await register(P['core']!, 'alice', P['alice']!, dir);
   await register(P['core']!, 'bob', P['bob']!, dir);
 });
@@ -148,6 +156,18 @@ describe('call forwarding (real processes)', () => {
     expect(core.logs.some((l) => l['msg'] === 'call forwarded' && l['reason'] === 'noAnswer')).toBe(
       true,
     );
+  });
+
+  it('busy to an external number: least-cost routing sends it to the carrier, History-Info on it', async () => {
+    await forward('alice', { busy: '+44 20 7946 0000' });
+    const alice = uasOn('uas-486.xml', P['alice']!, 1);
+    const trunk = uasOn('uas-diverted.xml', P['trunk']!, 1);
+    await Promise.all([listening(P['alice']!), listening(P['trunk']!)]);
+    const r = await caller('uac.xml', 'alice').done;
+    expect(r.code, r.errors).toBe(0);
+    expect((await alice.done).code).toBe(0);
+    const t = await trunk.done;
+    expect(t.code, t.errors).toBe(0);
   });
 
   it('unconditional loop alice → bob → alice: 482 Loop Detected', async () => {

@@ -13,7 +13,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  freeUdpPorts,
   killAll,
   listening,
   readCdrs,
@@ -26,6 +25,7 @@ import {
   type AppProcess,
   type SippRun,
 } from './support/harness.js';
+import { stablePorts } from './support/stable-ports.js';
 import { RawUas } from './support/raw-uas.js';
 
 const dir = tempDir('lcr');
@@ -97,8 +97,8 @@ const lcrOf = (c: Record<string, unknown>) =>
   c['lcr'] as { carrier: string; attempts: Record<string, unknown>[] };
 
 beforeAll(async () => {
-  const names = ['core', 'caller', 'cheap', 'mid', 'dear', 'A', 'B', 'authy'];
-  P = Object.fromEntries((await freeUdpPorts(names.length)).map((p, i) => [names[i]!, p]));
+  const names = ['core', 'caller', 'cheap', 'mid', 'dear', 'A', 'B', 'authy', 'silent'];
+  P = Object.fromEntries((await stablePorts(names.length)).map((p, i) => [names[i]!, p]));
   writeFileSync(
     join(dir, 'rates.csv'),
     [
@@ -111,6 +111,8 @@ beforeAll(async () => {
       '49,dear,0.010',
       '49,mid,0.020',
       '61,authy,0.010',
+      '81,silent,0.010',
+      '81,mid,0.020',
     ].join('\n'),
   );
   const probe = { enabled: true, intervalMs: 200, timeoutMs: 150, downAfter: 2, upAfter: 1 };
@@ -118,7 +120,7 @@ beforeAll(async () => {
     routes: [
       {
         name: 'pstn',
-        match: { methods: ['INVITE'], prefix: ['44', '33', '49', '61'] },
+        match: { methods: ['INVITE'], prefix: ['44', '33', '49', '61', '81'] },
         targets: [{ lcr: true }],
       },
     ],
@@ -131,6 +133,7 @@ beforeAll(async () => {
         mid: { uris: [`sip:127.0.0.1:${P['mid']}`] },
         dear: { uris: [`sip:127.0.0.1:${P['dear']}`], probe },
         A: { uris: [`sip:127.0.0.1:${P['A']}`] },
+        silent: { uris: [`sip:127.0.0.1:${P['silent']}`], attemptTimeoutSeconds: 1 },
         authy: {
           uris: [`sip:127.0.0.1:${P['authy']}`],
           auth: { username: 'trunk1', password: 's3cret' },
@@ -222,6 +225,24 @@ describe('least-cost routing (real processes)', () => {
       expect(lcrOf(c).carrier).toBe('mid');
       expect(lcrOf(c).attempts[0]).toEqual({ carrier: 'dear', cost: 0.01, skipped: 'down' });
     }
+  });
+
+  it('a carrier that never answers: after its attempt timeout (1 s) the call moves on', async () => {
+    const silent = uasOn('uas-silent.xml', P['silent']!, 1);
+    const mid = uasOn('uas.xml', P['mid']!, 1);
+    await Promise.all([listening(P['silent']!), listening(P['mid']!)]);
+    const t0 = Date.now();
+    const call = caller('81312345678', 1, ['-d', '200']);
+    const r = await call.done;
+    expect(r.code, r.errors).toBe(0);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    expect((await mid.done).code).toBe(0);
+    expect(silent.proc.exitCode).toBeNull(); // still holding the unanswered INVITE
+    const cdr = await until('the CDR', () => cdrsOf(call)[0], 5000);
+    expect(lcrOf(cdr).attempts).toMatchObject([
+      { carrier: 'silent', status: 408 },
+      { carrier: 'mid', status: 200 },
+    ]);
   });
 
   it('a carrier asking for credentials (401) gets Authorization (RFC 3261 §22.2) and takes the call', async () => {
