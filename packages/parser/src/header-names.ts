@@ -152,40 +152,45 @@ export function classifyHeaderName(src: string, start: number, end: number): Hot
 }
 
 /**
- * A header name packed into two exact numbers, 7 bits per character after
- * `| 0x20` (case folding; injective on token characters): characters 0-6 in
- * the first, 7-13 in the second (2^49 < 2^53, so no rounding). Equal keys of
- * equal length are equal names, so the parser classifies a name while it
- * scans it, with no second pass over its characters.
+ * A header name packed into four small integers, 7 bits per character after
+ * `| 0x20` (case folding; injective on token characters): characters 0-3,
+ * 4-7, 8-11 and 12-13, each part below 2^28, so every part is a small
+ * integer (the old two-part key needed doubles, and every call that passed
+ * one allocated a heap number). Equal keys of equal length are equal names,
+ * so the parser classifies a name while it scans it, with no second pass
+ * over its characters. Names longer than 14 characters are never hot.
  */
-export function headerNameKey(name: string): [number, number] {
-  let h1 = 0;
-  let h2 = 0;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i) | 0x20;
-    if (i < 7) h1 = h1 * 128 + c;
-    else h2 = h2 * 128 + c;
-  }
-  return [h1, h2];
+export function headerNameKey(name: string): [number, number, number, number] {
+  const k = [0, 0, 0, 0] as [number, number, number, number];
+  for (let i = 0; i < name.length && i < 16; i++)
+    k[i >> 2] = (k[i >> 2]! << 7) | (name.charCodeAt(i) | 0x20);
+  return k;
 }
 
 const K_TO = headerNameKey('to')[0];
 const K_VIA = headerNameKey('via')[0];
-const K_CSEQ = headerNameKey('cseq')[0];
-const K_FROM = headerNameKey('from')[0];
-const K_DATE = headerNameKey('date')[0];
-const K_ROUTE = headerNameKey('route')[0];
-const K_CALL_ID = headerNameKey('call-id')[0];
-const K_CONTACT = headerNameKey('contact')[0];
-const [K_MAX_FORWARDS_1, K_MAX_FORWARDS_2] = headerNameKey('max-forwards');
-const [K_RECORD_ROUTE_1, K_RECORD_ROUTE_2] = headerNameKey('record-route');
-const [K_CONTENT_LENGTH_1, K_CONTENT_LENGTH_2] = headerNameKey('content-length');
+const [K_CSEQ] = headerNameKey('cseq');
+const [K_FROM] = headerNameKey('from');
+const [K_DATE] = headerNameKey('date');
+const [K_ROUTE_0, K_ROUTE_1] = headerNameKey('route');
+const [K_CALL_ID_0, K_CALL_ID_1] = headerNameKey('call-id');
+const [K_CONTACT_0, K_CONTACT_1] = headerNameKey('contact');
+const [K_MAX_FORWARDS_0, K_MAX_FORWARDS_1, K_MAX_FORWARDS_2] = headerNameKey('max-forwards');
+const [K_RECORD_ROUTE_0, K_RECORD_ROUTE_1, K_RECORD_ROUTE_2] = headerNameKey('record-route');
+const [K_CONTENT_LENGTH_0, K_CONTENT_LENGTH_1, K_CONTENT_LENGTH_2, K_CONTENT_LENGTH_3] =
+  headerNameKey('content-length');
 
-/** classifyHeaderName for a name of `len` token characters whose key is (h1, h2). */
-export function classifyHeaderKey(len: number, h1: number, h2: number): HotHeader {
+/** classifyHeaderName for a name of `len` (≤ 14) token characters whose key is k0..k3. */
+export function classifyHeaderKey(
+  len: number,
+  k0: number,
+  k1: number,
+  k2: number,
+  k3: number,
+): HotHeader {
   switch (len) {
     case 1:
-      switch (h1) {
+      switch (k0) {
         case 0x76 /* v */:
           return HotHeader.Via;
         case 0x69 /* i */:
@@ -202,26 +207,31 @@ export function classifyHeaderKey(len: number, h1: number, h2: number): HotHeade
           return HotHeader.Other;
       }
     case 2:
-      return h1 === K_TO ? HotHeader.To : HotHeader.Other;
+      return k0 === K_TO ? HotHeader.To : HotHeader.Other;
     case 3:
-      return h1 === K_VIA ? HotHeader.Via : HotHeader.Other;
+      return k0 === K_VIA ? HotHeader.Via : HotHeader.Other;
     case 4:
-      if (h1 === K_CSEQ) return HotHeader.CSeq;
-      if (h1 === K_FROM) return HotHeader.From;
-      if (h1 === K_DATE) return HotHeader.Date;
+      if (k0 === K_CSEQ) return HotHeader.CSeq;
+      if (k0 === K_FROM) return HotHeader.From;
+      if (k0 === K_DATE) return HotHeader.Date;
       return HotHeader.Other;
     case 5:
-      return h1 === K_ROUTE ? HotHeader.Route : HotHeader.Other;
+      return k0 === K_ROUTE_0 && k1 === K_ROUTE_1 ? HotHeader.Route : HotHeader.Other;
     case 7:
-      if (h1 === K_CALL_ID) return HotHeader.CallId;
-      if (h1 === K_CONTACT) return HotHeader.Contact;
+      if (k0 === K_CALL_ID_0 && k1 === K_CALL_ID_1) return HotHeader.CallId;
+      if (k0 === K_CONTACT_0 && k1 === K_CONTACT_1) return HotHeader.Contact;
       return HotHeader.Other;
     case 12:
-      if (h1 === K_MAX_FORWARDS_1 && h2 === K_MAX_FORWARDS_2) return HotHeader.MaxForwards;
-      if (h1 === K_RECORD_ROUTE_1 && h2 === K_RECORD_ROUTE_2) return HotHeader.RecordRoute;
+      if (k0 === K_MAX_FORWARDS_0 && k1 === K_MAX_FORWARDS_1 && k2 === K_MAX_FORWARDS_2)
+        return HotHeader.MaxForwards;
+      if (k0 === K_RECORD_ROUTE_0 && k1 === K_RECORD_ROUTE_1 && k2 === K_RECORD_ROUTE_2)
+        return HotHeader.RecordRoute;
       return HotHeader.Other;
     case 14:
-      return h1 === K_CONTENT_LENGTH_1 && h2 === K_CONTENT_LENGTH_2
+      return k0 === K_CONTENT_LENGTH_0 &&
+        k1 === K_CONTENT_LENGTH_1 &&
+        k2 === K_CONTENT_LENGTH_2 &&
+        k3 === K_CONTENT_LENGTH_3
         ? HotHeader.ContentLength
         : HotHeader.Other;
     default:

@@ -16,21 +16,50 @@ import {
 } from './header-names.js';
 import { firstListComma, splitList, unfold } from './grammar.js';
 
-/** A header line created or replaced after parsing. */
+/** A header line created or replaced after parsing, written as `name: value`. */
 export interface HeaderLine {
   /** lowercase full name */
   readonly lname: string;
   readonly hot: HotHeader;
-  /** the line as it will be written, without CRLF */
-  readonly raw: string;
+  /** the name as written: canonical spelling, or as it came (a compact form, an original's) */
+  readonly name: string;
   /** the value, unfolded */
   readonly value: string;
 }
 
 export function makeHeaderLine(name: string, value: string): HeaderLine {
-  const lname = normalizeHeaderName(name);
-  const written = name.length === 1 ? name : canonicalHeaderName(name);
-  return { lname, hot: hotHeaderOf(lname), raw: `${written}: ${value}`, value };
+  const n = nameInfo(name);
+  return { lname: n.lname, hot: n.hot, name: n.written, value };
+}
+
+/** The same line with another value. */
+function withValue(h: HeaderLine, value: string): HeaderLine {
+  return { lname: h.lname, hot: h.hot, name: h.name, value };
+}
+
+interface NameInfo {
+  readonly lname: string;
+  readonly hot: HotHeader;
+  readonly written: string;
+}
+
+/**
+ * Names given to makeHeaderLine, resolved once: every forward pushes a "Via",
+ * and normalising, classifying and canonicalising it per line was paid per
+ * message. Names come from code, not from the wire; the cap bounds the table
+ * anyway.
+ */
+const NAME_INFO = new Map<string, NameInfo>();
+
+function nameInfo(name: string): NameInfo {
+  let n = NAME_INFO.get(name);
+  if (n === undefined) {
+    const lname = normalizeHeaderName(name);
+    const written = name.length === 1 ? name : canonicalHeaderName(name);
+    n = { lname, hot: hotHeaderOf(lname), written };
+    if (NAME_INFO.size < 256) NAME_INFO.set(name, n);
+  }
+  return n;
 }
 
 /** Slots per original header in the offsets array. */
@@ -89,6 +118,22 @@ export class SipHeaders {
     return raw.indexOf('\n') < 0 ? raw : unfold(raw).trim();
   }
 
+  /**
+   * splitFirst of original value i. The common line holds one unfolded
+   * value: two native searches over the header text decide that, instead of
+   * a character loop over the sliced value.
+   */
+  private splitOriginal(i: number): { first: string; rest: string | null } {
+    const b = i * SLOTS;
+    const vs = this.offs[b + 3]!;
+    const ve = this.offs[b + 4]!;
+    const comma = this.src.indexOf(',', vs);
+    const lf = this.src.indexOf('\n', vs);
+    if ((comma < 0 || comma >= ve) && (lf < 0 || lf >= ve))
+      return { first: this.src.slice(vs, ve), rest: null };
+    return splitFirst(this.origValue(i));
+  }
+
   private origRaw(i: number): string {
     const b = i * SLOTS;
     return this.src.slice(this.offs[b + 1], this.offs[b + 4]);
@@ -124,14 +169,14 @@ export class SipHeaders {
   /** All current headers as [written name, value] pairs, in order. */
   entries(): [string, string][] {
     const out: [string, string][] = [];
-    if (this.prefix !== null) for (const h of this.prefix) out.push([nameOfRaw(h.raw), h.value]);
+    if (this.prefix !== null) for (const h of this.prefix) out.push([h.name, h.value]);
     for (let i = 0; i < this.originalCount; i++) {
       const o = this.overrides === null ? undefined : this.overrides[i];
       if (o === null) continue;
-      if (o !== undefined) out.push([nameOfRaw(o.raw), o.value]);
+      if (o !== undefined) out.push([o.name, o.value]);
       else out.push([this.origWrittenName(i), this.origValue(i)]);
     }
-    if (this.tail !== null) for (const h of this.tail) out.push([nameOfRaw(h.raw), h.value]);
+    if (this.tail !== null) for (const h of this.tail) out.push([h.name, h.value]);
     return out;
   }
 
@@ -171,6 +216,28 @@ export class SipHeaders {
       return false;
     });
     return found;
+  }
+
+  /**
+   * The first value with this hot id, checked in place: when the headers are
+   * unedited and `check` accepts the first such line's value where it stands
+   * in the header text, that value (the check must accept no comma and no
+   * line break, so the value is whole and unfolded). undefined: there is no
+   * such line; null: the shortcut does not apply (edited, or `check` said no).
+   */
+  firstCheckedHot(
+    hot: HotHeader,
+    check: (text: string, start: number, end: number) => boolean,
+  ): string | undefined | null {
+    if (this.version !== 0) return null;
+    const offs = this.offs;
+    for (let b = 0; b < offs.length; b += SLOTS) {
+      if (offs[b] !== hot) continue;
+      const vs = offs[b + 3]!;
+      const ve = offs[b + 4]!;
+      return check(this.src, vs, ve) ? this.src.slice(vs, ve) : null;
+    }
+    return undefined;
   }
 
   /** First value of a hot header, found by id (used by the message's accessors). */
@@ -342,37 +409,65 @@ export class SipHeaders {
    * written; other lines are untouched. Returns the removed value.
    */
   removeFirstValue(name: string): string | undefined {
-    const lname = normalizeHeaderName(name);
-    if (this.prefix !== null) {
-      const idx = this.prefix.findIndex((h) => h.lname === lname);
-      if (idx >= 0) {
-        const h = this.prefix[idx]!;
+    return this.editFirstValue(normalizeHeaderName(name), null);
+  }
+
+  /**
+   * Replace the first comma-separated value of the first line with this name
+   * (the top Via's received/rport edit, RFC 3261 §18.2.1): the line is
+   * rewritten where it stands, the values after the first one kept; every
+   * other line keeps its bytes. Returns false when there is no such line.
+   */
+  replaceFirstValue(name: string, value: string): boolean {
+    return this.editFirstValue(nameInfo(name).lname, value) !== undefined;
+  }
+
+  /**
+   * Pop (replacement null) or replace the first value of the first line
+   * named `lname`. Returns the value taken out, or undefined when no line
+   * has that name.
+   */
+  private editFirstValue(lname: string, replacement: string | null): string | undefined {
+    const prefix = this.prefix;
+    if (prefix !== null) {
+      for (let idx = 0; idx < prefix.length; idx++) {
+        const h = prefix[idx]!;
+        if (h.lname !== lname) continue;
         const { first, rest } = splitFirst(h.value);
-        if (rest === null) this.prefix.splice(idx, 1);
-        else this.prefix[idx] = makeHeaderLine(nameOfRaw(h.raw), rest);
+        const value = joinFirst(replacement, rest);
+        if (value === null) prefix.splice(idx, 1);
+        else prefix[idx] = withValue(h, value);
         this.version++;
         return first;
       }
     }
+    const ov = this.overrides;
     for (let i = 0; i < this.originalCount; i++) {
-      const o = this.overrides === null ? undefined : this.overrides[i];
+      const o = ov === null ? undefined : ov[i];
       if (o === null) continue;
-      const n = o !== undefined ? o.lname : this.origLname(i);
-      if (n !== lname) continue;
-      const value = o !== undefined ? o.value : this.origValue(i);
-      const { first, rest } = splitFirst(value);
-      const written = o !== undefined ? nameOfRaw(o.raw) : this.origWrittenName(i);
-      this.override(i, rest === null ? null : makeHeaderLine(written, rest));
+      if (o !== undefined ? o.lname !== lname : this.origLname(i) !== lname) continue;
+      const { first, rest } = o !== undefined ? splitFirst(o.value) : this.splitOriginal(i);
+      const value = joinFirst(replacement, rest);
+      this.override(
+        i,
+        value === null
+          ? null
+          : o !== undefined
+            ? withValue(o, value)
+            : { lname, hot: this.origHot(i), name: this.origWrittenName(i), value },
+      );
       this.version++;
       return first;
     }
-    if (this.tail !== null) {
-      const idx = this.tail.findIndex((h) => h.lname === lname);
-      if (idx >= 0) {
-        const h = this.tail[idx]!;
+    const tail = this.tail;
+    if (tail !== null) {
+      for (let idx = 0; idx < tail.length; idx++) {
+        const h = tail[idx]!;
+        if (h.lname !== lname) continue;
         const { first, rest } = splitFirst(h.value);
-        if (rest === null) this.tail.splice(idx, 1);
-        else this.tail[idx] = makeHeaderLine(nameOfRaw(h.raw), rest);
+        const value = joinFirst(replacement, rest);
+        if (value === null) tail.splice(idx, 1);
+        else tail[idx] = withValue(h, value);
         this.version++;
         return first;
       }
@@ -428,7 +523,7 @@ export class SipHeaders {
    */
   serialize(): string {
     let out = this.serializeHead(this.originalCount);
-    if (this.tail !== null) for (const h of this.tail) out += h.raw + '\r\n';
+    if (this.tail !== null) for (const h of this.tail) out += lineText(h);
     return out;
   }
 
@@ -438,7 +533,7 @@ export class SipHeaders {
    */
   serializeHead(limit: number): string {
     let out = '';
-    if (this.prefix !== null) for (const h of this.prefix) out += h.raw + '\r\n';
+    if (this.prefix !== null) for (const h of this.prefix) out += lineText(h);
     const ov = this.overrides;
     let runStart = -1;
     let runEnd = -1;
@@ -453,7 +548,7 @@ export class SipHeaders {
         out += this.originalRun(runStart, runEnd);
         runStart = -1;
       }
-      if (o !== null) out += o.raw + '\r\n';
+      if (o !== null) out += lineText(o);
     }
     if (runStart >= 0) out += this.originalRun(runStart, runEnd);
     return out;
@@ -474,6 +569,11 @@ export class SipHeaders {
     return i === n ? -1 : i;
   }
 
+  /** The header text (the latin1 decoding of the message from its start line) in [start, end). */
+  sourceText(start: number, end: number): string {
+    return this.src.slice(start, end);
+  }
+
   /** Offset in the header text where original line i starts. */
   originalStart(i: number): number {
     return this.runStart(i);
@@ -490,7 +590,7 @@ export class SipHeaders {
    */
   serializedLength(): number {
     let n = 0;
-    if (this.prefix !== null) for (const h of this.prefix) n += h.raw.length + 2;
+    if (this.prefix !== null) for (const h of this.prefix) n += lineLength(h);
     const ov = this.overrides;
     if (ov === null) {
       if (this.originalCount > 0) n += this.runEnd(this.originalCount - 1) - this.runStart(0);
@@ -506,11 +606,11 @@ export class SipHeaders {
           n += this.runEnd(i - 1) - this.runStart(runStart);
           runStart = -1;
         }
-        if (o !== null) n += o.raw.length + 2;
+        if (o !== null) n += lineLength(o);
       }
       if (runStart >= 0) n += this.runEnd(this.originalCount - 1) - this.runStart(runStart);
     }
-    if (this.tail !== null) for (const h of this.tail) n += h.raw.length + 2;
+    if (this.tail !== null) for (const h of this.tail) n += lineLength(h);
     return n;
   }
 
@@ -522,7 +622,7 @@ export class SipHeaders {
    * not re-encoded. Without it they are written from the text.
    */
   writeTo(out: Buffer, at: number, source: Buffer | null): number {
-    if (this.prefix !== null) for (const h of this.prefix) at = writeLine(out, at, h.raw);
+    if (this.prefix !== null) for (const h of this.prefix) at = writeLine(out, at, h);
     const ov = this.overrides;
     if (ov === null) {
       if (this.originalCount > 0) at = this.copyRun(out, at, source, 0, this.originalCount - 1);
@@ -538,11 +638,11 @@ export class SipHeaders {
           at = this.copyRun(out, at, source, runStart, i - 1);
           runStart = -1;
         }
-        if (o !== null) at = writeLine(out, at, o.raw);
+        if (o !== null) at = writeLine(out, at, o);
       }
       if (runStart >= 0) at = this.copyRun(out, at, source, runStart, this.originalCount - 1);
     }
-    if (this.tail !== null) for (const h of this.tail) at = writeLine(out, at, h.raw);
+    if (this.tail !== null) for (const h of this.tail) at = writeLine(out, at, h);
     return at;
   }
 
@@ -584,11 +684,18 @@ export class SipHeaders {
 }
 
 /** A created line and its CRLF, written as latin1 (one byte per character). */
-function writeLine(out: Buffer, at: number, raw: string): number {
-  at += out.write(raw, at, 'latin1');
-  out[at] = 0x0d;
-  out[at + 1] = 0x0a;
-  return at + 2;
+function writeLine(out: Buffer, at: number, h: HeaderLine): number {
+  return at + out.write(lineText(h), at, 'latin1');
+}
+
+/** A created line as written, with its CRLF. */
+function lineText(h: HeaderLine): string {
+  return h.name + ': ' + h.value + '\r\n';
+}
+
+/** Bytes of lineText(h) (latin1: one per character). */
+function lineLength(h: HeaderLine): number {
+  return h.name.length + h.value.length + 4;
 }
 
 /** Hot headers whose values have a grammar beyond a scalar (checked by check.ts). */
@@ -620,9 +727,10 @@ function splitFirst(value: string): { first: string; rest: string | null } {
   return { first: value.slice(0, comma).trim(), rest: rest.length > 0 ? rest : null };
 }
 
-function nameOfRaw(raw: string): string {
-  const colon = raw.indexOf(':');
-  return raw.slice(0, colon).trim();
+/** The line's new value: the replacement before the values that followed the first one. */
+function joinFirst(replacement: string | null, rest: string | null): string | null {
+  if (replacement === null) return rest;
+  return rest === null ? replacement : `${replacement}, ${rest}`;
 }
 
 const HOT_NAMES: Record<HotHeader, string> = {

@@ -11,6 +11,7 @@ import { parseDecimal, unfold } from './grammar.js';
 import { parseNameAddr, type NameAddr } from './name-addr.js';
 import { parseUri, type Uri } from './uri.js';
 import { parseVia, type Via } from './via.js';
+import { fastVia } from './syntax-fast.js';
 
 export interface CSeq {
   seq: number;
@@ -20,10 +21,19 @@ export interface CSeq {
 /** RFC 3261 §8.1.1.5: the CSeq number is a 32-bit unsigned integer less than 2^31. */
 export const MAX_CSEQ = 2 ** 31 - 1;
 
+/** The body of a message without one. */
+const NO_BODY = Buffer.alloc(0);
+
 abstract class SipMessageBase {
   readonly headers: SipHeaders;
-  /** the message body (may be empty) */
-  body: Buffer;
+  /**
+   * The body, or null while it is still the tail of `source` from
+   * `bodyOffset` on and nobody asked for it: a forward that never reads the
+   * body copies it with the source and creates no view of it.
+   */
+  private _body: Buffer | null;
+  private readonly bodyOffset: number;
+  private bodyReplaced = false;
   /**
    * Bytes the Content-Length promised that the datagram did not carry
    * (0 when complete). RFC 3261 §18.3: a UDP request that is short answers 400.
@@ -61,9 +71,12 @@ abstract class SipMessageBase {
     source: Buffer | null,
     headerOffset: number,
     hot: HotFields | null,
+    bodyOffset: number,
   ) {
     this.headers = headers;
-    this.body = body;
+    const lazy = source !== null && bodyOffset >= 0 && bodyOffset <= source.length;
+    this._body = lazy ? null : body;
+    this.bodyOffset = lazy ? bodyOffset : -1;
     this.truncatedBy = 0;
     this.conflictingContentLength = false;
     this.source = source;
@@ -77,6 +90,38 @@ abstract class SipMessageBase {
   }
 
   abstract readonly isRequest: boolean;
+
+  /** The message body (may be empty). */
+  get body(): Buffer {
+    if (this._body === null) {
+      const source = this.source!;
+      this._body = this.bodyOffset === source.length ? NO_BODY : source.subarray(this.bodyOffset);
+    }
+    return this._body;
+  }
+
+  set body(value: Buffer) {
+    this._body = value;
+    this.bodyReplaced = true;
+  }
+
+  /** Bytes in the body, without creating it. */
+  get bodyLength(): number {
+    return this._body === null ? this.source!.length - this.bodyOffset : this._body.length;
+  }
+
+  /** The body still is the tail of `source` (so serialisation can copy it from there). */
+  get bodyInSource(): boolean {
+    const source = this.source;
+    if (source === null) return false;
+    if (!this.bodyReplaced && this.bodyOffset >= 0) return true;
+    const body = this.body;
+    if (body.length === 0) return true;
+    return (
+      body.buffer === source.buffer &&
+      body.byteOffset + body.length === source.byteOffset + source.length
+    );
+  }
 
   private refreshHot(): void {
     if (this.hotVersion === this.headers.version) return;
@@ -132,6 +177,13 @@ abstract class SipMessageBase {
   get topViaRaw(): string | undefined {
     const version = this.headers.version;
     if (this.topViaVersion === version) return this._topViaRaw;
+    // the common top Via is checked where it stands in the header text
+    const checked = this.headers.firstCheckedHot(HotHeader.Via, fastVia);
+    if (checked !== null) {
+      this._topViaRaw = checked;
+      this.topViaVersion = version;
+      return checked;
+    }
     const v = this.headers.getHot(HotHeader.Via);
     let top: string | undefined;
     if (v !== undefined) {
@@ -201,13 +253,15 @@ abstract class SipMessageBase {
 
 export class SipRequest extends SipMessageBase {
   readonly isRequest = true as const;
-  method: string;
+  private _method: string;
   /** Request-URI as written */
   private _uri: string;
   private _parsedUri: Uri | null = null;
-  /** "SIP/2.0" */
-  version: string;
-  /** the start line was changed after parsing */
+  private _version: string;
+  /**
+   * The start line was changed after parsing (set by the setters): until
+   * then serializeMessage copies it from the source.
+   */
   startLineEdited = false;
 
   constructor(
@@ -219,11 +273,32 @@ export class SipRequest extends SipMessageBase {
     headerOffset = 0,
     hot: HotFields | null = null,
     version = 'SIP/2.0',
+    /** where the body starts in `source` (the rest of it): created on first read */
+    bodyOffset = -1,
   ) {
-    super(headers, body, source, headerOffset, hot);
-    this.method = method;
+    super(headers, body, source, headerOffset, hot, bodyOffset);
+    this._method = method;
     this._uri = uri;
-    this.version = version;
+    this._version = version;
+  }
+
+  get method(): string {
+    return this._method;
+  }
+
+  set method(value: string) {
+    this._method = value;
+    this.startLineEdited = true;
+  }
+
+  /** "SIP/2.0" */
+  get version(): string {
+    return this._version;
+  }
+
+  set version(value: string) {
+    this._version = value;
+    this.startLineEdited = true;
   }
 
   get uri(): string {
@@ -242,15 +317,16 @@ export class SipRequest extends SipMessageBase {
   }
 
   get startLine(): string {
-    return `${this.method} ${this._uri} ${this.version}`;
+    return `${this._method} ${this._uri} ${this._version}`;
   }
 }
 
 export class SipResponse extends SipMessageBase {
   readonly isRequest = false as const;
-  status: number;
-  reason: string;
-  version: string;
+  private _status: number;
+  private _reason: string;
+  private _version: string;
+  /** The start line was changed after parsing (see SipRequest.startLineEdited). */
   startLineEdited = false;
 
   constructor(
@@ -262,15 +338,44 @@ export class SipResponse extends SipMessageBase {
     headerOffset = 0,
     hot: HotFields | null = null,
     version = 'SIP/2.0',
+    /** where the body starts in `source` (the rest of it): created on first read */
+    bodyOffset = -1,
   ) {
-    super(headers, body, source, headerOffset, hot);
-    this.status = status;
-    this.reason = reason;
-    this.version = version;
+    super(headers, body, source, headerOffset, hot, bodyOffset);
+    this._status = status;
+    this._reason = reason;
+    this._version = version;
+  }
+
+  get status(): number {
+    return this._status;
+  }
+
+  set status(value: number) {
+    this._status = value;
+    this.startLineEdited = true;
+  }
+
+  get reason(): string {
+    return this._reason;
+  }
+
+  set reason(value: string) {
+    this._reason = value;
+    this.startLineEdited = true;
+  }
+
+  get version(): string {
+    return this._version;
+  }
+
+  set version(value: string) {
+    this._version = value;
+    this.startLineEdited = true;
   }
 
   get startLine(): string {
-    return `${this.version} ${this.status} ${this.reason}`;
+    return `${this._version} ${this._status} ${this._reason}`;
   }
 }
 

@@ -135,13 +135,20 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
     // field-name = token, then optional WSP, then ":" (RFC 3261 §7.3.1); the
     // name is packed into its classification key as it is scanned
     let ne = p;
-    let h1 = 0;
-    let h2 = 0;
+    let k0 = 0;
+    let k1 = 0;
+    let k2 = 0;
+    let k3 = 0;
     while (ne < le) {
       const c = bytes[ne]!;
       if (!isTokenChar(c)) break;
-      if (ne - p < 7) h1 = h1 * 128 + (c | 0x20);
-      else h2 = h2 * 128 + (c | 0x20);
+      // 7 bits per character, four per part (see headerNameKey); a part of
+      // a name longer than 16 wraps, and such a name is never classified
+      const x = ne - p;
+      if (x < 4) k0 = (k0 << 7) | c | 0x20;
+      else if (x < 8) k1 = (k1 << 7) | c | 0x20;
+      else if (x < 12) k2 = (k2 << 7) | c | 0x20;
+      else k3 = (k3 << 7) | c | 0x20;
       ne++;
     }
     let colon = ne;
@@ -164,7 +171,7 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
       );
     }
     cur = k;
-    offs[k] = ne - p > 14 ? HotHeader.Other : classifyHeaderKey(ne - p, h1, h2);
+    offs[k] = ne - p > 14 ? HotHeader.Other : classifyHeaderKey(ne - p, k0, k1, k2, k3);
     offs[k + 1] = p;
     offs[k + 2] = ne;
     offs[k + 3] = vs;
@@ -243,23 +250,22 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
   }
 
   // ---- body (RFC 3261 §18.3) ----
+  // Only its length is decided here: the message creates the body (a view of
+  // the source) when someone reads it.
   const available = buf.length - bodyStart;
-  let body: Buffer;
+  let bodyLength = available;
   let truncatedBy = 0;
   if (conflictingLength) {
     if (stream) throw new SipParseError('BAD_CONTENT_LENGTH', 'multiple Content-Length values');
-    body = buf.subarray(bodyStart);
   } else if (contentLength === null) {
     if (stream)
       throw new SipParseError(
         'MISSING_CONTENT_LENGTH',
         'Content-Length is mandatory on a stream transport',
       );
-    body = buf.subarray(bodyStart);
   } else if (contentLength <= available) {
-    body = contentLength === 0 ? EMPTY_BODY : buf.subarray(bodyStart, bodyStart + contentLength);
+    bodyLength = contentLength;
   } else {
-    body = buf.subarray(bodyStart);
     truncatedBy = contentLength - available;
   }
 
@@ -274,15 +280,15 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
   // much scratch space for the rest of the process
   if (k > SCRATCH_KEEP) SCRATCH.length = 0;
   // the common datagram is exactly one message: its buffer is the source
-  const end = bodyStart + body.length;
+  const end = bodyStart + bodyLength;
   const source = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
   const msg = buildStartLine(
     bytes,
     src,
     lineEnd,
     headers,
-    body,
     source,
+    bodyStart - start,
     eol + 1,
     hotFields,
     limits,
@@ -301,7 +307,7 @@ const SCRATCH: number[] = [];
 /** Slots the scratch array keeps between messages (the default header limit's worth). */
 const SCRATCH_KEEP = 256 * HEADER_SLOTS;
 
-/** The body of every message without one (zero bytes: nothing to share). */
+/** The placeholder body handed to the constructor (the real one is created lazily). */
 const EMPTY_BODY = Buffer.alloc(0);
 
 function noHeaderEnd(): SipParseError {
@@ -329,8 +335,8 @@ function buildStartLine(
   src: string,
   lineEnd: number,
   headers: SipHeaders,
-  body: Buffer,
   source: Buffer,
+  bodyOffset: number,
   headerOffset: number,
   hot: HotFields,
   limits: ParserLimits,
@@ -365,7 +371,17 @@ function buildStartLine(
       }
       reason = src.slice(sp2 + 1, lineEnd);
     }
-    return new SipResponse(status, reason, headers, body, source, headerOffset, hot, version);
+    return new SipResponse(
+      status,
+      reason,
+      headers,
+      EMPTY_BODY,
+      source,
+      headerOffset,
+      hot,
+      version,
+      bodyOffset,
+    );
   }
   // Request-Line = Method SP Request-URI SP SIP-Version CRLF (RFC 3261 §7.1): exactly
   // single spaces; RFC 4475 §3.1.2.8/§3.1.2.9/§3.1.2.10 (lwsruri, lwsstart, trws) → 400
@@ -389,11 +405,12 @@ function buildStartLine(
     src.slice(0, sp1),
     src.slice(sp1 + 1, sp2),
     headers,
-    body,
+    EMPTY_BODY,
     source,
     headerOffset,
     hot,
     version,
+    bodyOffset,
   );
 }
 

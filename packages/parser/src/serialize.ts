@@ -8,36 +8,35 @@ import type { SipMessage } from './message.js';
  */
 export function serializeMessage(msg: SipMessage): Buffer {
   const source = msg.source;
-  if (
-    source !== null &&
-    !msg.headers.edited &&
-    !msg.startLineEdited &&
-    isOriginalBody(msg, source)
-  ) {
-    return source;
-  }
   const headers = msg.headers;
-  const body = msg.body;
-  if (source !== null && isOriginalBody(msg, source)) {
-    // The proxy's forward (pushed Via / Record-Route, a popped top value):
-    // the header lines from some original line to the last are untouched and
-    // are followed in the source by CRLF and the original body. Write the
-    // start line and the lines before them as one latin1 string, then copy
-    // the rest of the source in one go.
+  if (source !== null && msg.bodyInSource) {
+    if (!headers.edited && !msg.startLineEdited) return source;
+    // The proxy's forward (pushed Via / Record-Route, an edited or popped top
+    // value): the header lines from some original line to the last are
+    // untouched and are followed in the source by CRLF and the original body.
+    // Write the start line and the lines before them as one latin1 string,
+    // and take the rest from the source in one copy.
     const suffix = headers.untouchedSuffix();
     if (suffix >= 0) {
       const blank = headers.originalEnd();
       if (
         source[blank] === 0x0d &&
         source[blank + 1] === 0x0a &&
-        blank + 2 + body.length === source.length
+        blank + 2 + msg.bodyLength === source.length
       ) {
         const from = headers.originalStart(suffix);
-        const head = `${msg.startLine}\r\n${headers.serializeHead(suffix)}`;
-        const rest = source.length - from;
-        const out = Buffer.allocUnsafe(head.length + rest);
+        // an unchanged start line is the source's own text, line end included
+        const head =
+          (msg.startLineEdited ? msg.startLine + '\r\n' : headers.sourceText(0, msg.headerOffset)) +
+          headers.serializeHead(suffix);
+        const out = Buffer.allocUnsafe(head.length + source.length - from);
+        const shift = head.length - from;
+        // The whole source set at `shift` lands its tail where it belongs
+        // (no view object for the slice); the head then overwrites what fell
+        // before it. A head shorter than what it replaces needs the view.
+        if (shift >= 0) out.set(source, shift);
+        else out.set(source.subarray(from), head.length);
         out.write(head, 0, 'latin1');
-        out.set(new Uint8Array(source.buffer, source.byteOffset + from, rest), head.length);
         return out;
       }
     }
@@ -45,6 +44,7 @@ export function serializeMessage(msg: SipMessage): Buffer {
   // One buffer of the exact size: the start line and the created lines are
   // written as latin1, untouched runs of original header lines are copied from
   // the source bytes (no string building, no re-encoding), then CRLF and body.
+  const body = msg.body;
   const startLine = msg.startLine;
   const total = startLine.length + 2 + headers.serializedLength() + 2 + body.length;
   const out = Buffer.allocUnsafe(total);
@@ -56,16 +56,6 @@ export function serializeMessage(msg: SipMessage): Buffer {
   out[at++] = 0x0a;
   if (body.length > 0) body.copy(out, at);
   return out;
-}
-
-/** The body still is the tail of the source buffer (not replaced since parsing). */
-function isOriginalBody(msg: SipMessage, source: Buffer): boolean {
-  const body = msg.body;
-  if (body.length === 0) return true;
-  return (
-    body.buffer === source.buffer &&
-    body.byteOffset + body.length === source.byteOffset + source.length
-  );
 }
 
 /** The message as text (for logs and tests); non-UTF-8 bytes are replaced. */
