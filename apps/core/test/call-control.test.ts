@@ -267,11 +267,11 @@ describe('core-originated requests (recorded dialog, real transaction layer)', (
       referTo: 'sip:carol@127.0.0.1:5999',
       referStatus: 200,
     });
-    expect(events.map((e) => [e.type, e.data['status'] ?? null])).toEqual([
-      ['transferred', null],
-      ['transferred', 100],
-      ['transferred', 200],
-      ['ended', null],
+    expect(events.map((e) => [e.type, e.data['status'] ?? null, e.data['by'] ?? null])).toEqual([
+      ['transferred', null, 'core'],
+      ['transferred', 100, 'core'],
+      ['transferred', 200, 'core'],
+      ['ended', null, null],
     ]);
   });
 

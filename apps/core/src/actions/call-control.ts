@@ -95,6 +95,8 @@ export class CallControl {
   /** transfer waiters by Call-ID: resolved by the final sipfrag NOTIFY */
   private readonly referWaiters = new Map<string, Set<(status: number) => void>>();
   private readonly timers = new Set<unknown>();
+  /** Call-IDs with a core-originated REFER in progress → the side REFERred */
+  private readonly coreRefers = new Map<string, DialogSideName>();
   readonly counters = { dtmf: 0, features: 0, transfers: 0, holds: 0, ends: 0, policyEnded: 0 };
 
   constructor(private readonly d: CallControlDeps) {
@@ -181,23 +183,29 @@ export class CallControl {
     const notified = this.waitForNotify(s.callId, waitMs);
     this.counters.transfers++;
     this.publishTransfer(s, { referTo, status: null, by: 'core' }, side);
-    const refer = await this.d.tracker.refer(id, side, referTo, s[otherSide(side)].uri);
-    if (refer === null) {
-      notified.cancel();
-      return { error: 'not-confirmed' };
+    // the referee's NOTIFYs report on the core's REFER: their events say `by: core`
+    this.coreRefers.set(s.callId, side);
+    try {
+      const refer = await this.d.tracker.refer(id, side, referTo, s[otherSide(side)].uri);
+      if (refer === null) {
+        notified.cancel();
+        return { error: 'not-confirmed' };
+      }
+      if (!('status' in refer) || refer.status >= 300) {
+        notified.cancel();
+        this.publishTransfer(
+          s,
+          { referTo, status: 'status' in refer ? refer.status : null, by: 'core' },
+          side,
+        );
+        return { refer, notify: null, referTo };
+      }
+      const notify = await notified.promise;
+      if (notify !== null && notify >= 200 && notify < 300) this.hangupAfterTransfer(id);
+      return { refer, notify, referTo };
+    } finally {
+      this.coreRefers.delete(s.callId);
     }
-    if (!('status' in refer) || refer.status >= 300) {
-      notified.cancel();
-      this.publishTransfer(
-        s,
-        { referTo, status: 'status' in refer ? refer.status : null, by: 'core' },
-        side,
-      );
-      return { refer, notify: null, referTo };
-    }
-    const notify = await notified.promise;
-    if (notify !== null && notify >= 200 && notify < 300) this.hangupAfterTransfer(id);
-    return { refer, notify, referTo };
   }
 
   /**
@@ -462,7 +470,10 @@ export class CallControl {
       this.collector.forget(e.state.id);
       this.sdp.forget(e.state.callId);
     }
-    this.d.events.fromDialog(e);
+    const referee = e.type === 'refer' ? this.coreRefers.get(e.state.callId) : undefined;
+    if (e.type === 'refer' && referee !== undefined)
+      this.publishTransfer(e.state, { referTo: e.referTo, status: e.status, by: 'core' }, referee);
+    else this.d.events.fromDialog(e);
     if (e.type === 'confirmed') this.recording.confirmed(e.state);
     if (e.type === 'refer' && e.status !== null && e.status >= 200) {
       const waiters = this.referWaiters.get(e.state.callId);

@@ -302,9 +302,9 @@ describe('mid-call actions (admin API)', () => {
     expect((await carol.done).code).toBe(0);
     const stream = await streamEvents();
     const xfer = stream.filter((e) => e.callId === d.callId && e.type === 'transferred');
-    expect(xfer.map((e) => [e.data['by'], e.data['status']])).toEqual([
-      ['core', null],
-      ['party', 200],
+    expect(xfer.map((e) => [e.data['by'], e.data['status'], e.data['referee']])).toEqual([
+      ['core', null, 'callee'],
+      ['core', 200, 'callee'],
     ]);
   });
 
