@@ -61,6 +61,8 @@ export class CallEvents {
 
   publish(type: CallEventType, s: DialogState, data: Record<string, unknown> = {}): void {
     const seq = ++this.seq;
+    // no sink and no subscriber (the default): build nothing on the call path
+    if (this.workers.length === 0 && this.listeners.size === 0) return;
     const event: CallEvent = {
       v: CALL_EVENT_VERSION,
       id: `${this.node}:${seq}`,
