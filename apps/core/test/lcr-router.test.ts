@@ -168,6 +168,23 @@ describe('LCR routing', () => {
     expect(JSON.stringify(await router.route(invite(), 'default'))).toContain('10.0.0.1');
   });
 
+  it('a transaction-mode call (untracked) is not counted on carriers nor kept for a CDR', async () => {
+    const { router, carriers } = setup(
+      { ...THREE, cheap: { uris: ['sip:10.0.0.1:5060'], maxConcurrent: 1 } },
+      RATES,
+    );
+    const a = invite();
+    expect(JSON.stringify(await router.route(a, 'default', { tracked: false }))).toContain(
+      '10.0.0.1',
+    );
+    expect(JSON.stringify(await router.route(invite(), 'default', { tracked: false }))).toContain(
+      '10.0.0.1',
+    );
+    expect(carriers.activeCalls('cheap')).toBe(0);
+    expect(router.cdrFields(a.callId)).toBeUndefined();
+    expect((await fail(router, a, 503))[0]!.uri).toContain('10.0.0.2'); // failover still works
+  });
+
   it('calls per second: the second call within a second skips the carrier, a second later it is back', async () => {
     const clock = { now: 1000 };
     const { router } = setup(

@@ -162,12 +162,10 @@ export class CallForwarding {
     }
     history.divert(from, `tel:+${target.number.replace(/^\+/, '')}`, reason);
     if (this.deps.lcr === null) return { reply: { status: 404, reason: 'No Route' } };
-    return this.deps.lcr.route(
-      req,
-      this.config.lcrTable,
-      target.number,
-      history.headers(this.config.header),
-    );
+    return this.deps.lcr.route(req, this.config.lcrTable, {
+      dialled: target.number,
+      headers: history.headers(this.config.header),
+    });
   }
 }
 

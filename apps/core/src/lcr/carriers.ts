@@ -92,6 +92,11 @@ export class Carriers {
   /** A call starts on the carrier: one concurrent call and one token of its rate. */
   take(name: string): void {
     this.active.set(name, (this.active.get(name) ?? 0) + 1);
+    this.takeRate(name);
+  }
+
+  /** One token of the carrier's call rate only (a call whose end is not tracked). */
+  takeRate(name: string): void {
     const c = this.configs.get(name);
     if (c !== undefined && c.maxCps > 0) this.bucket(name, c.maxCps).tokens -= 1;
   }

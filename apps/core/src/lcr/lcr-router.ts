@@ -43,6 +43,8 @@ interface LcrCall {
   holding: string | null;
   /** added to every attempt (a forwarded call's History-Info/Diversion) */
   headers: [string, string][];
+  /** dialog mode: counted on carriers, kept for the CDR */
+  tracked: boolean;
 }
 
 export type LcrOutcome = { targets: ProxyTarget[] } | { reply: { status: number; reason: string } };
@@ -105,10 +107,19 @@ export class LcrRouter {
   async route(
     req: SipRequest,
     tableName: string,
-    dialled?: string,
-    headers: [string, string][] = [],
+    options: {
+      /** default: the Request-URI's number */
+      dialled?: string;
+      /** added to every attempt */
+      headers?: [string, string][];
+      /**
+       * false: a transaction-mode route, whose end the dialog layer never reports — the
+       * call is not counted on carriers (no concurrent limit) and not kept for a CDR
+       */
+      tracked?: boolean;
+    } = {},
   ): Promise<LcrOutcome> {
-    const d = dialled ?? LcrRouter.dialled(req);
+    const d = options.dialled ?? LcrRouter.dialled(req);
     const p = d === null ? null : this.plan(d, tableName);
     if (p === null) {
       this.counters.badNumber++;
@@ -127,7 +138,8 @@ export class LcrRouter {
       current: null,
       attempts: [],
       holding: null,
-      headers,
+      headers: options.headers ?? [],
+      tracked: options.tracked ?? true,
     };
     const target = await this.nextCarrier(call);
     if (target === null) {
@@ -135,8 +147,10 @@ export class LcrRouter {
       return { reply: { status: 503, reason: 'No Carrier Available' } };
     }
     this.byRequest.set(req, call);
-    this.byCallId.set(call.callId, call);
-    this.ended.delete(call.callId);
+    if (call.tracked) {
+      this.byCallId.set(call.callId, call);
+      this.ended.delete(call.callId);
+    }
     return { targets: [target] };
   }
 
@@ -258,8 +272,10 @@ export class LcrRouter {
         call.attempts.push({ carrier: c.carrier, cost: c.cost, skipped: 'down' });
         continue;
       }
-      this.carriers.take(c.carrier);
-      call.holding = c.carrier;
+      if (call.tracked) {
+        this.carriers.take(c.carrier);
+        call.holding = c.carrier;
+      } else this.carriers.takeRate(c.carrier);
       call.current = { carrier: c, gateways, authed: false };
       call.attempts.push({ carrier: c.carrier, cost: c.cost, gateway: gateways[0]!, status: null });
       return target;

@@ -74,7 +74,7 @@ export class CoreRouter {
     // LCR/forwarding may answer themselves (no route, loop); a later alternative still wins
     let answer: RouteDecision | null = null;
     for (const alt of match.route.targets) {
-      const outcome = await this.feature(req, alt);
+      const outcome = await this.feature(req, alt, match.mode === 'dialog');
       if (outcome !== null && 'reply' in outcome) {
         answer ??= { action: 'reply', ...outcome.reply };
         continue;
@@ -88,11 +88,15 @@ export class CoreRouter {
   }
 
   /** An `lcr` target, or a user's INVITE when forwarding is on; null: not a feature's. */
-  private async feature(req: SipRequest, alt: TargetConfig): Promise<LcrOutcome | null> {
+  private async feature(
+    req: SipRequest,
+    alt: TargetConfig,
+    tracked: boolean,
+  ): Promise<LcrOutcome | null> {
     const { lcr, forwarding } = this.features;
     if ('lcr' in alt) {
       if (lcr === undefined || req.method !== 'INVITE') return { targets: [] };
-      return lcr.route(req, alt.lcr === true ? 'default' : alt.lcr);
+      return lcr.route(req, alt.lcr === true ? 'default' : alt.lcr, { tracked });
     }
     if ('registrar' in alt && forwarding !== undefined && req.method === 'INVITE')
       return forwarding.route(req);
