@@ -214,7 +214,7 @@ if [[ $MEDIA_KIND == asterisk ]]; then
     step "harness: 5 echo calls with RTP, sipp UAC → $svc directly (no Strata in the path)"
     timeout 60 "${ENGINE[@]}" run --rm --name "${PROJECT}-uac" --network "$NET" --no-healthcheck \
       --user root --cap-add NET_RAW -v "$INFRA_DIR/sipp:/sipp:ro" "strata/sipp:local" \
-      "$svc:5060" -sf /sipp/uac-asterisk-echo.xml -s echo -m 5 -r 5 -d 9000 \
+      "$svc:5060" -sf /sipp/uac-asterisk-echo.xml -s echo -m 5 -r 5 -d 9000 -cid_str "%u-harness-$svc-%p@%s" \
       -nostdin -timeout 40s -timeout_error >"$LOG_DIR/harness-$svc.log" 2>&1 ||
       { tail -30 "$LOG_DIR/harness-$svc.log" >&2; die "sipp UAC → $svc failed: the test harness itself is broken"; }
     step "harness $svc: $(counts "$LOG_DIR/harness-$svc.log")"
@@ -223,7 +223,7 @@ else
 step "harness: $TEST_CALLS calls at $TEST_RATE cps, sipp UAC → media directly (no Strata in the path)"
 timeout 200 "${ENGINE[@]}" run --rm --name "${PROJECT}-uac" --network "$NET" --no-healthcheck \
   -v "$INFRA_DIR/sipp:/sipp:ro" "strata/sipp:local" \
-  asterisk:5060 -sf /sipp/uac.xml -s wait -m "$TEST_CALLS" -r "$TEST_RATE" -d 1000 \
+  asterisk:5060 -sf /sipp/uac.xml -s wait -m "$TEST_CALLS" -r "$TEST_RATE" -d 1000 -cid_str "%u-harness-%p@%s" \
   -nostdin -timeout 150s -timeout_error >"$LOG_DIR/harness.log" 2>&1 ||
   { tail -30 "$LOG_DIR/harness.log" >&2; die "sipp UAC → media failed: the test harness itself is broken"; }
 step "harness: $(counts "$LOG_DIR/harness.log")"
@@ -242,8 +242,11 @@ fi
 # uac NAME CALLS RATE HOLD_MS [SCENARIO [SERVICE [sipp args...]]]: starts a
 # detached sipp UAC container → edge:5060 (default uac.xml, user "wait").
 # UAC_RUN_OPTS: extra container options (pcap play needs root + NET_RAW).
-# Each run gets its own local port: sipp is PID 1 in every container and numbers
-# its Via branches z9hG4bK-1-<call>-<n>, so two runs differ only by sent-by.
+# Each run gets its own local port and Call-IDs: sipp is PID 1 in every
+# container and numbers its Via branches z9hG4bK-1-<call>-<n> and its Call-IDs
+# <call>-1@<container IP>, and Docker hands a removed container's IP to the next
+# one — the same Call-IDs again, which the sipp stand-in (holding ended calls
+# for 33 s) took for its dead calls and ignored.
 uac_port=5060
 UAC_RUN_OPTS=()
 uac() {
@@ -254,7 +257,7 @@ uac() {
   "${ENGINE[@]}" run -d --name "${PROJECT}-$name" --network "$NET" --no-healthcheck \
     "${UAC_RUN_OPTS[@]}" -v "$INFRA_DIR/sipp:/sipp:ro" "strata/sipp:local" \
     edge:5060 -sf "/sipp/$sf" -s "$svc" -m "$calls" -r "$rate" -d "$hold" -p "$uac_port" \
-    -nostdin -timeout 150s -timeout_error "$@" >/dev/null
+    -cid_str "%u-$name-%p@%s" -nostdin -timeout 150s -timeout_error "$@" >/dev/null
 }
 # ast_channels SERVICE -> active channels on that Asterisk ("core show channels count")
 ast_channels() {
