@@ -27,6 +27,7 @@ import { CallForwarding } from './forwarding/call-forwarding.js';
 import {
   MemoryForwardingStore,
   RedisForwardingStore,
+  seedForwarding,
   type ForwardingStore,
 } from './forwarding/settings-store.js';
 import { Lcr } from './lcr/lcr.js';
@@ -288,13 +289,8 @@ export class CoreNode {
 
   /** Rate tables load in the background; forwarding settings from the file seed the store. */
   private async startFeatures(): Promise<void> {
-    try {
-      for (const [aor, s] of Object.entries(this.config.forwarding.users))
-        await this.forwardingStore.set(aor, s);
-      await this.lcr.start();
-    } catch (err) {
-      this.log.error({ err }, 'LCR/forwarding start failed');
-    }
+    void seedForwarding(this.forwardingStore, this.config.forwarding.users, this.log);
+    await this.lcr.start();
   }
 
   /** `releaseLeases`: hand this node's dialogs to the cluster at once (drain deadline). */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RateTables } from '../src/lcr/rate-tables.js';
 import { RedisForwardingStore } from '../src/forwarding/settings-store.js';
 import type { HashClient } from '../src/dialogs/stores.js';
@@ -87,6 +87,28 @@ describe('RateTables', () => {
         .configure({ default: { redisKey: 'x' } }, false)
         .then(() => noRedis.reload('default')),
     ).rejects.toThrow('store: redis');
+  });
+});
+
+describe('RateTables retries', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('a table whose source fails at start (Redis still connecting) is tried again until it loads', async () => {
+    vi.useFakeTimers();
+    let up = false;
+    const tables = new RateTables(log, () =>
+      up ? Promise.resolve({ '44': 'a:1' }) : Promise.reject(new Error('not connected')),
+    );
+    expect(await tables.configure({ default: { redisKey: 'k' } }, false)).toEqual([]);
+    expect(tables.get('default')).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1000); // still down: retried, fails again
+    expect(tables.get('default')).toBeUndefined();
+    up = true;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(tables.get('default')?.lookup('441')?.routes[0]!.carrier).toBe('a');
+    tables.close();
   });
 });
 

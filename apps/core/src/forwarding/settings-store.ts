@@ -3,6 +3,7 @@
  * value = the settings as JSON) shared by every core. Values read from Redis are checked
  * against the schema; a bad one counts as no settings.
  */
+import type { Logger } from 'pino';
 import type { HashClient } from '../dialogs/stores.js';
 import { forwardingSettingsSchema, type ForwardingSettings } from './forwarding-config.js';
 
@@ -74,5 +75,33 @@ function parse(v: string | null): ForwardingSettings | null {
     return r.success ? r.data : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Write the settings from the config file into the store; the store may not be reachable
+ * yet at start (Redis connecting), so each failure is retried every `retryMs`, `attempts`
+ * times at most.
+ */
+export async function seedForwarding(
+  store: ForwardingStore,
+  users: Readonly<Record<string, ForwardingSettings>>,
+  logger: Logger,
+  retryMs = 1000,
+  attempts = 60,
+): Promise<void> {
+  for (const [aor, settings] of Object.entries(users)) {
+    for (let i = 1; ; i++) {
+      try {
+        await store.set(aor, settings);
+        break;
+      } catch (err) {
+        if (i >= attempts) {
+          logger.error({ err, aor }, 'forwarding settings not stored');
+          break;
+        }
+        await new Promise((r) => setTimeout(r, retryMs).unref());
+      }
+    }
   }
 }

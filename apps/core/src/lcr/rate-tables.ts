@@ -21,12 +21,15 @@ export interface TableLoad {
 export type HashReader = (key: string) => Promise<Record<string, string>>;
 
 const DEBOUNCE_MS = 200;
+/** a table that failed to load at (re)configuration is tried again this often */
+const RETRY_MS = 1000;
 
 export class RateTables {
   private readonly tables = new Map<string, RateTable>();
   private configs: Readonly<Record<string, RateTableConfig>> = {};
   private readonly watchers = new Map<string, FSWatcher>();
   private readonly debounce = new Map<string, NodeJS.Timeout>();
+  private readonly retries = new Map<string, NodeJS.Timeout>();
   /** completed reloads (admin, file watch, config reload) */
   reloads = 0;
 
@@ -56,7 +59,9 @@ export class RateTables {
       try {
         loads.push(await this.reload(name));
       } catch (err) {
+        // e.g. Redis not connected yet at start: keep trying until it loads or the config changes
         this.logger.error({ err, table: name }, 'rate table not loaded: kept the running one');
+        this.retry(name);
       }
     }
     if (watchFiles) this.watchAll();
@@ -147,7 +152,22 @@ export class RateTables {
     this.debounce.set(name, t);
   }
 
+  private retry(name: string): void {
+    const t = setTimeout(() => {
+      this.retries.delete(name);
+      if (!(name in this.configs)) return;
+      this.reload(name).catch((err: unknown) => {
+        this.logger.warn({ err, table: name }, 'rate table still not loaded: retrying');
+        this.retry(name);
+      });
+    }, RETRY_MS);
+    t.unref();
+    this.retries.set(name, t);
+  }
+
   private unwatch(): void {
+    for (const t of this.retries.values()) clearTimeout(t);
+    this.retries.clear();
     for (const w of this.watchers.values()) w.close();
     this.watchers.clear();
     for (const t of this.debounce.values()) clearTimeout(t);
