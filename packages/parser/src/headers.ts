@@ -360,7 +360,11 @@ export class SipHeaders {
 
   /** Insert a header line above every existing one: the way to push Via, Record-Route, Route. */
   prepend(name: string, value: string): void {
-    (this.prefix ??= []).unshift(makeHeaderLine(name, value));
+    const line = makeHeaderLine(name, value);
+    // the first push makes an array of one (an empty literal grown by
+    // unshift reserves room for 17)
+    if (this.prefix === null) this.prefix = [line];
+    else this.prefix.unshift(line);
     this.version++;
   }
 

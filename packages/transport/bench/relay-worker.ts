@@ -14,6 +14,7 @@ const sinkPort = Number(process.argv[3]);
 const RCVBUF = 2 << 20; // same socket buffer for both modes
 let count = 0;
 let cpuStart: NodeJS.CpuUsage | null = null;
+let ruStart: NodeJS.ResourceUsage | null = null;
 
 function started(port: number): void {
   process.send!({ type: 'ready', port });
@@ -23,11 +24,24 @@ process.on('message', (m: { type: string }) => {
   if (m.type === 'start') {
     count = 0;
     cpuStart = process.cpuUsage();
+    ruStart = process.resourceUsage();
     process.send!({ type: 'started' });
   } else if (m.type === 'report') {
     const cpu = process.cpuUsage(cpuStart ?? undefined);
-    process.send!({ type: 'report', count, user: cpu.user, system: cpu.system }, () =>
-      process.exit(0),
+    const ru = process.resourceUsage();
+    const ru0 = ruStart ?? ru;
+    process.send!(
+      {
+        type: 'report',
+        count,
+        user: cpu.user,
+        system: cpu.system,
+        // kernel-side costs the CPU time does not explain by itself
+        minorFaults: ru.minorPageFault - ru0.minorPageFault,
+        voluntarySwitches: ru.voluntaryContextSwitches - ru0.voluntaryContextSwitches,
+        involuntarySwitches: ru.involuntaryContextSwitches - ru0.involuntaryContextSwitches,
+      },
+      () => process.exit(0),
     );
   }
 });
