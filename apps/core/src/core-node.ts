@@ -225,6 +225,7 @@ export class CoreNode {
       lcr: this.lcr.router,
       logger: this.log,
     });
+    stores.cdrFields.add((callId) => this.forwarding.cdrFields(callId));
     this.router = new CoreRouter(
       () => this.table,
       this.registrar,
@@ -259,6 +260,7 @@ export class CoreNode {
       } else if (e.type === 'terminated') {
         this.mediaCalls.terminated(e.state.callId, e.state.id);
         this.lcr.router.callEnded(e.state.callId);
+        this.forwarding.callEnded(e.state.callId);
       }
     });
     this.dialogs.onEvent((e) => {

@@ -194,6 +194,12 @@ describe('call forwarding', () => {
     );
     // forwarded once: a later failure of bob's phones is not alice's to forward again
     expect(await fail(fwd, req, 486)).toEqual([]);
+    fwd.callEnded(req.callId);
+    expect(fwd.cdrFields(req.callId)).toEqual({
+      forwarding: {
+        diversions: [{ from: `sip:alice@${D}`, to: `sip:bob@${D}`, reason: 'busy' }],
+      },
+    });
   });
 
   it('no answer after N s: the branches get N s of ringing; a 408 after N s goes to the no-answer target', async () => {

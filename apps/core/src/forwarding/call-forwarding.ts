@@ -14,6 +14,7 @@ import { isSipUri, isTelUri, parseUri, type SipRequest } from '@strata/parser';
 import type { FailureContext, ProxyTarget } from '@strata/transaction';
 import type { Logger } from 'pino';
 import type { LcrOutcome, LcrRouter } from '../lcr/lcr-router.js';
+import { RecentCalls } from '../lcr/recent-calls.js';
 import { canonicalAor, lookupAor } from '../registrar/aor.js';
 import type { ForwardingConfig, ForwardingSettings } from './forwarding-config.js';
 import { CallHistory, type DiversionReason } from './history.js';
@@ -42,12 +43,16 @@ const TIMER_SLACK_MS = 50;
 
 export class CallForwarding {
   private readonly ringing = new WeakMap<SipRequest, Ringing>();
+  /** forwarded calls' histories by Call-ID, for their CDR */
+  private readonly forwarded: RecentCalls<CallHistory>;
   readonly counters = { forwarded: 0, loops: 0, tooManyHops: 0 };
 
   constructor(
     private config: ForwardingConfig,
     private readonly deps: ForwardingDeps,
-  ) {}
+  ) {
+    this.forwarded = new RecentCalls(deps.now);
+  }
 
   configure(config: ForwardingConfig): void {
     this.config = config;
@@ -67,6 +72,17 @@ export class CallForwarding {
 
   owns(req: SipRequest): boolean {
     return this.ringing.has(req);
+  }
+
+  /** The call ended (dialog layer): its history is kept a minute more for the CDR. */
+  callEnded(callId: string): void {
+    this.forwarded.end(callId);
+  }
+
+  /** CDR fields of a forwarded call: each diversion (from, to, reason). */
+  cdrFields(callId: string): Record<string, unknown> | undefined {
+    const h = this.forwarded.get(callId);
+    return h === undefined ? undefined : { forwarding: { diversions: h.diversions } };
   }
 
   /** The failure hook: the user's contacts all failed; forward if their settings say so. */
@@ -156,6 +172,7 @@ export class CallForwarding {
     }
     this.counters.forwarded++;
     this.deps.logger.info({ callId: req.callId, from, to, reason }, 'call forwarded');
+    this.forwarded.set(req.callId, history);
     if (target.kind === 'user') {
       history.divert(from, target.aor, reason);
       return this.resolve(req, target.aor, history);

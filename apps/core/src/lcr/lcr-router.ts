@@ -18,6 +18,7 @@ import { NumberNormaliser } from './normalise.js';
 import { answerChallenge } from './outbound-auth.js';
 import type { CarrierCost } from './rate-table.js';
 import type { RateTables } from './rate-tables.js';
+import { RecentCalls } from './recent-calls.js';
 
 export interface LcrAttempt {
   carrier: string;
@@ -49,15 +50,12 @@ interface LcrCall {
 
 export type LcrOutcome = { targets: ProxyTarget[] } | { reply: { status: number; reason: string } };
 
-/** Calls kept for their CDR after they end (by Call-ID). */
-const KEEP_ENDED_MS = 60_000;
-
 export class LcrRouter {
   private normaliser: NumberNormaliser;
   private failoverOn: ReadonlySet<number>;
   private readonly byRequest = new WeakMap<SipRequest, LcrCall>();
-  private readonly byCallId = new Map<string, LcrCall>();
-  private readonly ended = new Map<string, number>();
+  /** calls by Call-ID, kept a minute after they end for their CDR */
+  private readonly byCallId: RecentCalls<LcrCall>;
   readonly counters = { calls: 0, noRoute: 0, badNumber: 0, failovers: 0, skipped: 0, auth: 0 };
 
   constructor(
@@ -66,8 +64,9 @@ export class LcrRouter {
     readonly tables: RateTables,
     private readonly logger: Logger,
     private readonly random: () => number = Math.random,
-    private readonly now: () => number = Date.now,
+    now: () => number = Date.now,
   ) {
+    this.byCallId = new RecentCalls(now);
     this.normaliser = new NumberNormaliser(config.normalise);
     this.failoverOn = new Set(config.failoverOn);
   }
@@ -149,7 +148,6 @@ export class LcrRouter {
     this.byRequest.set(req, call);
     if (call.tracked) {
       this.byCallId.set(call.callId, call);
-      this.ended.delete(call.callId);
     }
     return { targets: [target] };
   }
@@ -288,15 +286,8 @@ export class LcrRouter {
       call.holding = null;
     }
     call.current = null;
-    if (!this.byCallId.has(call.callId) || this.ended.has(call.callId)) return;
     // kept a while for the CDR, which is written after the dialog ends
-    const now = this.now();
-    this.ended.set(call.callId, now);
-    for (const [id, at] of this.ended) {
-      if (now - at < KEEP_ENDED_MS) break;
-      this.ended.delete(id);
-      this.byCallId.delete(id);
-    }
+    this.byCallId.end(call.callId);
   }
 
   private requestUri(gateway: string, dialPrefix: string, number: string): string {

@@ -14,12 +14,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   killAll,
   listening,
+  readCdrs,
   register,
   sipp,
   startCore,
   stopProcess,
   tempDir,
   uas,
+  until,
   type AppProcess,
   type SippRun,
 } from './support/harness.js';
@@ -133,6 +135,15 @@ describe('call forwarding (real processes)', () => {
     expect(core.logs.some((l) => l['msg'] === 'call forwarded' && l['reason'] === 'busy')).toBe(
       true,
     );
+    const cdr = await until(
+      'the CDR of the forwarded call',
+      () => readCdrs(join(dir, 'core-1-cdr.jsonl')).find((c) => c['forwarding'] !== undefined),
+      5000,
+    );
+    expect(cdr['forwarding']).toEqual({
+      diversions: [{ from: 'sip:alice@127.0.0.1', to: 'sip:bob@127.0.0.1', reason: 'busy' }],
+    });
+    expect(cdr['disposition']).toBe('ANSWERED');
   });
 
   it('no answer after 1 s (Diversion after a config reload): alice rings, bob answers', async () => {
