@@ -237,7 +237,7 @@ export class CoreNode {
       {
         lcr: this.lcr.router,
         forwarding: this.forwarding,
-        mediaHeaders: (req) => this.control.recording.headers(req),
+        mediaHeaders: (req) => this.control.mediaHeaders(req),
       },
     );
     this.proxy = new StatefulProxy(this.layer, {
@@ -425,7 +425,7 @@ export class CoreNode {
       this.counters.natAliased++;
     // issue #14: only the core asks a media server to record (X-Strata-Record)
     if (req.method === 'INVITE')
-      this.control.recording.mark(req, match?.route ?? null, match?.mode === 'dialog');
+      this.control.markInvite(req, match?.route ?? null, match?.mode === 'dialog');
     if (match !== null && match.mode === 'dialog' && req.method === 'INVITE') {
       const r = match.route;
       // runtime policy (issue #14, admin API) over the configured limits

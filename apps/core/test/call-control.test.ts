@@ -436,6 +436,27 @@ describe('core-originated requests (recorded dialog, real transaction layer)', (
       by: 'feature',
     });
     expect(await control.parkSlots.list()).toMatchObject([{ slot: '701', callId: s.callId }]);
+    // the parked party's own INVITE to park-701 carries the parker (the media server's ring-back)
+    const toPark = parseMessage(
+      Buffer.from(
+        [
+          'INVITE sip:park-701@127.0.0.1:5060 SIP/2.0',
+          'Via: SIP/2.0/UDP 127.0.0.1:7001;branch=z9hG4bK-p1',
+          'From: <sip:bob@127.0.0.1>;tag=b9',
+          'To: <sip:park-701@127.0.0.1:5060>',
+          'Call-ID: topark@x',
+          'CSeq: 1 INVITE',
+          'X-Strata-Parker: <sip:mallory@evil>',
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n'),
+      ),
+      { framing: 'datagram' },
+    ) as SipRequest;
+    control.markInvite(toPark, null, true);
+    expect(toPark.headers.has('x-strata-parker')).toBe(false); // a client's copy never passes
+    expect(await control.mediaHeaders(toPark)).toEqual([['X-Strata-Parker', s.callee.uri]]);
     await Promise.all([callee.next('BYE'), edge.next('BYE')]); // the parker's call ends
     const retrieve = parseMessage(
       Buffer.from(
@@ -473,7 +494,7 @@ describe('core-originated requests (recorded dialog, real transaction layer)', (
     await callee.next('REFER');
     await tracker.onRequest(inDialogFromCallee(s, 'NOTIFY', 1, 'SIP/2.0 486 Busy Here'));
     expect(await pending).toMatchObject({ slot: null, notify: 486 });
-    expect(await control.parkSlots.reserve()).toBe('701');
+    expect(await control.parkSlots.reserve('sip:alice@x')).toBe('701');
     expect(events.some((e) => e.type === 'parked')).toBe(false);
   });
 });

@@ -37,6 +37,11 @@ export const actionsConfigSchema = z
         lastSlot: z.number().int().min(1).default(720),
         /** the parked party is REFERred to sip:<prefix><slot>@<media server> */
         prefix: z.string().default('park-'),
+        /**
+         * header on the parked party's INVITE to `park-<slot>` naming the parker, so the media
+         * server can ring the parker back when the park times out
+         */
+        parkerHeader: z.string().min(1).default('X-Strata-Parker'),
         /** how long the core keeps slot → server (match the media server's park timeout) */
         timeoutSeconds: z.number().int().min(1).default(300),
       })

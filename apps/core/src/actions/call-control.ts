@@ -287,7 +287,7 @@ export class CallControl {
       });
       return { error: 'not-via-media' };
     }
-    const slot = await this.parkSlots.reserve();
+    const slot = await this.parkSlots.reserve(s[otherSide(side)].uri);
     if (slot === null) {
       this.d.events.publish('action-refused', s, {
         action: 'park',
@@ -305,6 +305,47 @@ export class CallControl {
     await this.parkSlots.commit({ slot, server, callId: s.callId, parker: s[otherSide(side)].uri });
     this.d.events.publish('parked', s, { slot, server, parked: side, by });
     return { ...r, slot, server };
+  }
+
+  /**
+   * An initial INVITE (any route): only the core may send the media-layer headers, so a
+   * client's copies go; then the recording mark (dialog-mode routes).
+   */
+  markInvite(
+    req: SipRequest,
+    route: { readonly record?: boolean | undefined } | null,
+    tracked: boolean,
+  ): void {
+    const parker = this.d.actions.park.parkerHeader;
+    if (req.headers.has(parker)) req.headers.remove(parker);
+    this.recording.mark(req, route, tracked);
+  }
+
+  /**
+   * Headers for an initial INVITE's branches to a media server: the recording file when the
+   * call is recorded; the parker on the parked party's call to `park-<slot>` (ring-back).
+   */
+  async mediaHeaders(req: SipRequest): Promise<readonly (readonly [string, string])[]> {
+    const out = [...this.recording.headers(req)];
+    if (req.method !== 'INVITE' || req.toTag !== null) return out;
+    const prefix = this.d.actions.park.prefix;
+    let user: string | null = null;
+    try {
+      const uri = req.requestUri;
+      user = isSipUri(uri) ? uri.user : null;
+    } catch {
+      return out;
+    }
+    if (user === null || !user.startsWith(prefix)) return out;
+    const slot = user.slice(prefix.length);
+    if (!this.parkSlots.isSlot(slot)) return out;
+    try {
+      const parker = await this.parkSlots.parkerOf(slot);
+      if (parker !== null) out.push([this.d.actions.park.parkerHeader, parker]);
+    } catch (err) {
+      this.log.warn({ err, slot }, 'park store failed: no parker header');
+    }
+    return out;
   }
 
   /**

@@ -23,8 +23,10 @@ export interface ParkedCall {
 }
 
 export interface ParkStore {
-  /** The lowest free slot, held until `commit` or `release`; null when all are taken. */
-  reserve(): Promise<string | null>;
+  /** The lowest free slot, held for `parker` until `commit` or `release`; null when all are taken. */
+  reserve(parker: string): Promise<string | null>;
+  /** Who parked (or is parking) a call in `slot`, or null. */
+  parkerOf(slot: string): Promise<string | null>;
   release(slot: string): Promise<void>;
   commit(call: Omit<ParkedCall, 'parkedAt'>): Promise<ParkedCall>;
   /** Takes the call parked in `slot` (a retrieval), or null. */
@@ -54,7 +56,7 @@ abstract class SlotRange {
 
 export class MemoryParkStore extends SlotRange implements ParkStore {
   private readonly parked = new Map<string, { call: ParkedCall; timer: { h: TimerHandle } }>();
-  private readonly reserved = new Set<string>();
+  private readonly reserved = new Map<string, string>();
 
   constructor(
     first: number,
@@ -65,13 +67,17 @@ export class MemoryParkStore extends SlotRange implements ParkStore {
     super(first, last);
   }
 
-  reserve(): Promise<string | null> {
+  reserve(parker: string): Promise<string | null> {
     for (const slot of this.slots())
       if (!this.parked.has(slot) && !this.reserved.has(slot)) {
-        this.reserved.add(slot);
+        this.reserved.set(slot, parker);
         return Promise.resolve(slot);
       }
     return Promise.resolve(null);
+  }
+
+  parkerOf(slot: string): Promise<string | null> {
+    return Promise.resolve(this.reserved.get(slot) ?? this.parked.get(slot)?.call.parker ?? null);
   }
 
   release(slot: string): Promise<void> {
@@ -140,11 +146,11 @@ export class RedisParkStore extends SlotRange implements ParkStore {
     return `${this.prefix}:park:{slots}:${slot}`;
   }
 
-  async reserve(): Promise<string | null> {
+  async reserve(parker: string): Promise<string | null> {
     for (const slot of this.slots()) {
       const ok = await this.redis.set(
         this.key(slot),
-        '{"reserved":true}',
+        JSON.stringify({ reserved: true, parker }),
         'PX',
         this.reserveMs,
         'NX',
@@ -156,6 +162,17 @@ export class RedisParkStore extends SlotRange implements ParkStore {
 
   async release(slot: string): Promise<void> {
     await this.redis.del(this.key(slot));
+  }
+
+  async parkerOf(slot: string): Promise<string | null> {
+    const v = await this.redis.get(this.key(slot));
+    if (v === null) return null;
+    try {
+      const p = JSON.parse(v) as { parker?: unknown };
+      return typeof p.parker === 'string' ? p.parker : null;
+    } catch {
+      return null;
+    }
   }
 
   async commit(call: Omit<ParkedCall, 'parkedAt'>): Promise<ParkedCall> {

@@ -48,7 +48,9 @@ export class CoreRouter {
       lcr?: LcrRouter;
       forwarding?: CallForwarding;
       /** issue #14: headers on an INVITE's branches to a media server (X-Strata-Record) */
-      mediaHeaders?: (req: SipRequest) => readonly (readonly [string, string])[];
+      mediaHeaders?: (
+        req: SipRequest,
+      ) => readonly (readonly [string, string])[] | Promise<readonly (readonly [string, string])[]>;
     } = {},
   ) {}
 
@@ -184,7 +186,7 @@ export class CoreRouter {
     const order = group.order(req.callId);
     if (order.length === 0) return [];
     const targets: ProxyTarget[] = [];
-    const headers = this.features.mediaHeaders?.(req) ?? [];
+    const headers = (await this.features.mediaHeaders?.(req)) ?? [];
     for (const t of order)
       targets.push({
         uri: mediaRequestUri(req, t.uri),

@@ -10,7 +10,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,10 +34,12 @@ const name = `strata14-ast-${process.pid}`;
 let ast: ChildProcess | null = null;
 let astLog = '';
 let hook: Server;
+let statusPort = 0;
+const TOKEN = 'asterisk-e2e-token-14';
 const hooked: CallEvent[] = [];
 let P: Record<string, number>;
 
-function asteriskConfig(astPort: number): Record<string, string> {
+function asteriskConfig(astPort: number, corePort: number): Record<string, string> {
   return {
     'pjsip.conf': `
 [global]
@@ -62,6 +64,7 @@ rtp_symmetric=yes
 force_rport=yes
 rewrite_contact=no
 dtmf_mode=info
+outbound_proxy=sip:127.0.0.1:${corePort}\\;lr
 
 [strata-cores]
 type=aor
@@ -93,16 +96,23 @@ exten => *3,1,MixMonitor(strata-dtmf-\${UNIQUEID}.wav)
 exten => i,1,Goto(dtmf,wait)
 ; park: the core REFERs the parked party to park-<slot>; a call to <slot> takes it back
 exten => _park-7XX,1,Set(PARKINGEXTEN=\${EXTEN:5})
+ same => n,Set(STRATA_PARKER=\${PJSIP_HEADER(read,X-Strata-Parker)})
  same => n,Park(default)
 exten => _7XX,1,ParkedCall(default,\${EXTEN})
+
+; park timeout: ring the parker back (the core told us who, X-Strata-Parker), via the core
+[strata-comeback]
+exten => s,1,Dial(PJSIP/strata-cores/\${STRATA_PARKER},20)
+ same => n,Hangup()
 `,
     'res_parking.conf': `
 [general]
 [default]
 parkpos => 701-720
 context => parkedcalls
-parkingtime => 60
-comebacktoorigin = yes
+parkingtime => 5
+comebacktoorigin = no
+comebackcontext = strata-comeback
 `,
     'modules.conf': `
 [modules]
@@ -140,11 +150,50 @@ load => app_mixmonitor.so
 load => func_timeout.so
 load => func_logic.so
 load => app_exec.so
+load => app_dial.so
 load => res_parking.so
 load => bridge_holding.so
 load => bridge_basic.so
 `,
   };
+}
+
+interface Listed {
+  callId: string;
+  caller: string;
+  callee: string;
+}
+
+/** The core's admin API: GET → the listed dialogs, POST → []. */
+function fetchJson(path: string, body?: unknown): Promise<Listed[]> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? '' : JSON.stringify(body);
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: statusPort,
+        path: `/admin${path}`,
+        method: body === undefined ? 'GET' : 'POST',
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(data),
+        },
+        timeout: 10_000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d));
+        res.on('end', () => {
+          const json = (text === '' ? {} : JSON.parse(text)) as { dialogs?: Listed[] };
+          resolve(json.dialogs ?? []);
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${path} timed out`)));
+    req.on('error', reject);
+    req.end(data);
+  });
 }
 
 function podman(args: string[]): { status: number | null; out: string } {
@@ -154,13 +203,13 @@ function podman(args: string[]): { status: number | null; out: string } {
 
 describe.skipIf(!enabled)('recording with a real Asterisk (opt-in: STRATA_ASTERISK_E2E=1)', () => {
   beforeAll(async () => {
-    const names = ['core', 'ast', 'caller', 'bphone', 'bnew', 'cphone'];
+    const names = ['core', 'ast', 'caller', 'bphone', 'bnew', 'cphone', 'caller2'];
     const ports = await freeUdpPorts(names.length);
     P = Object.fromEntries(names.map((n, i) => [n, ports[i]!]));
     mkdirSync(monitor, { recursive: true });
     chmodSync(monitor, 0o777); // the container's asterisk user writes here
     const mounts: string[] = [];
-    for (const [file, text] of Object.entries(asteriskConfig(P['ast']!))) {
+    for (const [file, text] of Object.entries(asteriskConfig(P['ast']!, P['core']!))) {
       writeFileSync(join(dir, file), text);
       mounts.push('-v', `${join(dir, file)}:/etc/asterisk/${file}:ro`);
     }
@@ -204,15 +253,22 @@ describe.skipIf(!enabled)('recording with a real Asterisk (opt-in: STRATA_ASTERI
       });
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
-    await startCore(dir, 'core-1', P['core']!, {
+    const core = await startCore(dir, 'core-1', P['core']!, {
       registrar: { natKeepaliveSeconds: 0 },
       dialog: { keepaliveIntervalSeconds: 0 },
+      admin: { token: TOKEN },
       events: {
         webhook: { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/events` },
       },
       features: { codes: [{ code: '*0', action: 'park' }] },
       actions: { transferHangupDelayMs: 300 },
       routes: [
+        // the ring-back of a timed-out park reaches the parker (a sipp UAS here; a registered phone in real life)
+        {
+          name: 'parker',
+          match: { user: '^sipp$' },
+          targets: [{ uri: `sip:sipp@127.0.0.1:${P['caller2']}` }],
+        },
         {
           name: 'parkme',
           match: { user: '^parkme$' },
@@ -225,6 +281,7 @@ describe.skipIf(!enabled)('recording with a real Asterisk (opt-in: STRATA_ASTERI
         media: { targets: [{ uri: `sip:127.0.0.1:${P['ast']}` }], probe: { enabled: false } },
       },
     });
+    statusPort = core.statusPort;
   }, 120_000);
 
   afterAll(async () => {
@@ -354,5 +411,60 @@ describe.skipIf(!enabled)('recording with a real Asterisk (opt-in: STRATA_ASTERI
       5000,
     );
     expect(retrieved.data).toMatchObject({ slot: '701', server: `sip:127.0.0.1:${P['ast']}` });
+  });
+
+  it('a parked call that times out rings the parker back (X-Strata-Parker → res_parking comebackcontext → Dial via the core)', async () => {
+    const b = uas('uas-refer.xml', P['bphone']!, 1, dir);
+    await listening(P['bphone']!);
+    const digits = ['1', '1', '1', '1', '1', '*', '0'];
+    const a = sipp(
+      'uac-dtmf.xml',
+      P['caller2']!,
+      [
+        '-aa',
+        '-s',
+        'parkme',
+        '-m',
+        '1',
+        ...digits.flatMap((d, i) => ['-key', `d${i + 1}`, d]),
+        `127.0.0.1:${P['core']}`,
+      ],
+      { cwd: dir, timeoutS: 20 },
+    );
+    const [ra, rb] = await Promise.all([a.done, b.done]);
+    expect(ra.code, ra.errors).toBe(0);
+    expect(rb.code, rb.errors).toBe(0);
+    const parked = await until(
+      'parked',
+      () => hooked.find((e) => e.type === 'parked' && e.caller.uri.includes(`:${P['caller2']}`)),
+      5000,
+    );
+    expect(parked.data).toMatchObject({ parked: 'callee' });
+    // the parker is back at its phone (the same address), waiting for the ring-back
+    const parker = uas('uas.xml', P['caller2']!, 1, dir);
+    await listening(P['caller2']!);
+    const held = sipp(
+      'uac-wait-bye.xml',
+      P['bnew']!,
+      ['-aa', '-s', `park-${String(parked.data['slot'])}`, '-m', '1', `127.0.0.1:${P['core']}`],
+      { cwd: dir, timeoutS: 40 },
+    );
+    // parkingtime 5 s: Asterisk calls the parker back through the core
+    const ringback = await until(
+      `the ring-back call answered (Asterisk: ${astLog.length})`,
+      // the ring-back goes TO the parker (the parked party's own call is FROM a sipp user too)
+      async () =>
+        (await fetchJson('/dialogs?user=sipp&state=confirmed')).find((d) =>
+          d.callee.startsWith('sip:sipp@'),
+        ),
+      15_000,
+      250,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n${astLog.slice(-4000)}`);
+    });
+    await fetchJson('/calls/end', { callId: ringback.callId });
+    const [rp, rh] = await Promise.all([parker.done, held.done]);
+    expect(rp.code, `${rp.errors}\n${astLog.slice(-3000)}`).toBe(0);
+    expect(rh.code, rh.errors).toBe(0); // the parked party's call ends with the ring-back
   });
 });
