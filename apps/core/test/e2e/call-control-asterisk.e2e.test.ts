@@ -6,7 +6,9 @@
  * of docs/call-control.md; infra/asterisk/ is not touched. Checked: a route with
  * `record: true` → the core's X-Strata-Record → MixMonitor writes exactly the file the
  * `recording-started` event names; a caller's DTMF `*3` over INFO, relayed unchanged,
- * is detected by Asterisk's dialplan and a recording file appears.
+ * is detected by Asterisk's dialplan and a recording file appears; `*0` parks the other
+ * party in res_parking slot 701 and a third phone dialling 701 gets it; a park timeout
+ * rings the parker back through the core; the admin's mid-call record start.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -91,6 +93,10 @@ exten => dtmf,1,Answer()
  same => n,Set(TIMEOUT(digit)=5)
  same => n(wait),WaitExten(20)
 exten => *3,1,MixMonitor(strata-dtmf-\${UNIQUEID}.wav)
+ same => n,Wait(2)
+ same => n,Hangup()
+; the core's mid-call recording (actions.recording.mediaFeatureCode '#9', sent as INFO)
+exten => #9,1,MixMonitor(strata-admin-\${UNIQUEID}.wav)
  same => n,Wait(2)
  same => n,Hangup()
 exten => i,1,Goto(dtmf,wait)
@@ -196,6 +202,36 @@ function fetchJson(path: string, body?: unknown): Promise<Listed[]> {
   });
 }
 
+function postJson(path: string, body: unknown): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const data = JSON.stringify(body);
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: statusPort,
+        path: `/admin${path}`,
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(data),
+        },
+        timeout: 10_000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d));
+        res.on('end', () =>
+          resolve((text === '' ? {} : JSON.parse(text)) as Record<string, unknown>),
+        );
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${path} timed out`)));
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
 function podman(args: string[]): { status: number | null; out: string } {
   const r = spawnSync('podman', args, { encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
@@ -261,7 +297,7 @@ describe.skipIf(!enabled)('recording with a real Asterisk (opt-in: STRATA_ASTERI
         webhook: { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/events` },
       },
       features: { codes: [{ code: '*0', action: 'park' }] },
-      actions: { transferHangupDelayMs: 300 },
+      actions: { transferHangupDelayMs: 300, recording: { mediaFeatureCode: '#9' } },
       routes: [
         // the ring-back of a timed-out park reaches the parker (a sipp UAS here; a registered phone in real life)
         {
@@ -466,5 +502,41 @@ describe.skipIf(!enabled)('recording with a real Asterisk (opt-in: STRATA_ASTERI
     const [rp, rh] = await Promise.all([parker.done, held.done]);
     expect(rp.code, `${rp.errors}\n${astLog.slice(-3000)}`).toBe(0);
     expect(rh.code, rh.errors).toBe(0); // the parked party's call ends with the ring-back
+  });
+
+  it('admin record start mid-call: the core sends the media server its code as DTMF INFO, a recording file appears', async () => {
+    const before = new Set(readdirSync(monitor));
+    const a = sipp(
+      'uac-wait-bye.xml',
+      P['cphone']!,
+      ['-aa', '-s', 'dtmf', '-m', '1', `127.0.0.1:${P['core']}`],
+      {
+        cwd: dir,
+        timeoutS: 30,
+      },
+    );
+    const call = await until(
+      'the call to Asterisk answered',
+      async () => (await fetchJson('/dialogs?user=dtmf&state=confirmed'))[0],
+      10_000,
+      100,
+    );
+    const started = await postJson('/calls/record', { callId: call.callId, action: 'start' });
+    expect(started).toMatchObject({
+      ok: true,
+      action: 'start',
+      server: `sip:127.0.0.1:${P['ast']}`,
+    });
+    const created = await until(
+      'a new recording file',
+      () => readdirSync(monitor).find((f) => !before.has(f) && f.startsWith('strata-admin-')),
+      10_000,
+    );
+    expect(created).toMatch(/\.wav$/);
+    const ra = await a.done; // Asterisk hangs up 2 s after starting the recording
+    expect(ra.code, ra.errors).toBe(0);
+    expect(hooked.some((e) => e.type === 'recording-started' && e.callId === call.callId)).toBe(
+      true,
+    );
   });
 });
