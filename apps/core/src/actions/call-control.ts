@@ -316,9 +316,13 @@ export class CallControl {
     route: { readonly record?: boolean | undefined } | null,
     tracked: boolean,
   ): void {
-    const parker = this.d.actions.park.parkerHeader;
-    if (req.headers.has(parker)) req.headers.remove(parker);
-    this.recording.mark(req, route, tracked);
+    try {
+      const parker = this.d.actions.park.parkerHeader;
+      if (req.headers.has(parker)) req.headers.remove(parker);
+      this.recording.mark(req, route, tracked);
+    } catch (err) {
+      this.log.debug({ err }, 'call control skipped an INVITE');
+    }
   }
 
   /**
@@ -425,13 +429,22 @@ export class CallControl {
 
   /** A request the core relays on a tracked call: SDP remembered, DTMF INFO handled. */
   onRelay(req: SipRequest, dialogId: string | null, from: DialogSideName | null): void {
-    this.sdp.request(req);
-    if (req.method === 'INFO') this.onInfo(req, dialogId, from);
+    // on the SIP path: a bad message must never break relaying it
+    try {
+      this.sdp.request(req);
+      if (req.method === 'INFO') this.onInfo(req, dialogId, from);
+    } catch (err) {
+      this.log.debug({ err, callId: dialogId }, 'call control skipped a request');
+    }
   }
 
   /** A response the core relays (SDP answers). */
   onResponse(res: SipResponse): void {
-    this.sdp.response(res);
+    try {
+      this.sdp.response(res);
+    } catch (err) {
+      this.log.debug({ err }, 'call control skipped a response');
+    }
   }
 
   /**
