@@ -308,7 +308,8 @@ export class CoreNode {
     this.unanswered.clear();
     this.layer.close();
     await this.dialogs.close(options);
-    await this.callEvents.close();
+    // the last calls' events (drain) get 2 s to go out; a dead receiver holds no longer
+    await this.callEvents.close(2000);
     await this.stores.close();
   }
 

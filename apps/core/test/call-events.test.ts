@@ -176,6 +176,37 @@ describe('DeliveryWorker', () => {
   });
 });
 
+describe('DeliveryWorker.close', () => {
+  it('with flushMs, queued events still go out; a hung receiver holds shutdown only flushMs', async () => {
+    const sink = new FakeSink();
+    const w = new DeliveryWorker(sink, { ...settings, queueSize: 100, batchSize: 1 }, log);
+    const events = new CallEvents('core-1', [w], log);
+    for (let i = 0; i < 5; i++) events.publish('ended', recordedDialog());
+    await w.close(2000);
+    expect(sink.batches).toHaveLength(5);
+    events.publish('ended', recordedDialog()); // after close: ignored
+    expect(w.stats().queued).toBe(0);
+
+    vi.useFakeTimers();
+    try {
+      const hung = new FakeSink();
+      hung.hold(); // never answers
+      const w2 = new DeliveryWorker(hung, { ...settings, queueSize: 100 }, log);
+      new CallEvents('core-1', [w2], log).publish('ended', recordedDialog());
+      let closed = false;
+      const closing = w2.close(100).then(() => (closed = true));
+      await vi.advanceTimersByTimeAsync(99);
+      expect(closed).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await closing;
+      expect(closed).toBe(true);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('WebhookSink (real HTTP on loopback)', () => {
   let server: Server;
   let url: string;

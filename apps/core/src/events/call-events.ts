@@ -97,7 +97,8 @@ export class CallEvents {
     await Promise.all(this.workers.map((w) => w.idle()));
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close()));
+  /** `flushMs`: how long queued events may still go out before they are dropped. */
+  async close(flushMs = 0): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close(flushMs)));
   }
 }

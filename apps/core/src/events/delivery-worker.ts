@@ -39,6 +39,7 @@ export class DeliveryWorker {
   private closed = false;
   private wait: { readonly h: TimerHandle } | null = null;
   private wake: (() => void) | null = null;
+  private readonly idlers: (() => void)[] = [];
 
   constructor(
     private readonly sink: CallEventSink,
@@ -67,16 +68,31 @@ export class DeliveryWorker {
   }
 
   /** Resolves once the queue is empty and nothing is in flight (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.running) await new Promise<void>((r) => setImmediate(r));
+  idle(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise<void>((resolve) => this.idlers.push(resolve));
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops the loop. `flushMs` > 0 first gives queued events that long to go out (graceful
+   * shutdown: the last calls' `ended` events); whatever is left then is dropped. Never
+   * waits for a hung delivery beyond `flushMs`.
+   */
+  async close(flushMs = 0): Promise<void> {
+    if (flushMs > 0 && this.running) {
+      const t: { h: TimerHandle } = { h: undefined };
+      await Promise.race([
+        this.idle(),
+        new Promise<void>((resolve) => {
+          t.h = this.clock.setTimer(resolve, flushMs);
+        }),
+      ]);
+      this.clock.clearTimer(t.h);
+    }
     this.closed = true;
     this.queue.clear();
     if (this.wait !== null) this.clock.clearTimer(this.wait.h);
     this.wake?.();
-    await this.idle();
     await this.sink.close();
   }
 
@@ -89,6 +105,7 @@ export class DeliveryWorker {
       }
     } finally {
       this.running = false;
+      for (const resolve of this.idlers.splice(0)) resolve();
     }
   }
 
