@@ -47,3 +47,48 @@ function pump(
     while (inFlight < window && sent < n) sendOne();
   });
 }
+
+/**
+ * Send `n` messages at `rate` per second whatever the relay does (open loop),
+ * a burst per timer tick, and count what reaches the sink. Both relays then
+ * see the same input; in the windowed pump a slower relay leaves the sink
+ * idle more often, and waking it is charged to the relay's sendmsg.
+ * Messages not seen 200 ms after the last send count as lost.
+ */
+export function pumpPaced(
+  n: number,
+  rate: number,
+  relayPort: number,
+  sink: dgram.Socket,
+  gen: dgram.Socket,
+  messages: Buffer[],
+  maxMs: number,
+): Promise<{ received: number; lost: number }> {
+  return new Promise((resolve) => {
+    let sent = 0;
+    let received = 0;
+    const t0 = performance.now();
+    const deadline = t0 + maxMs;
+    const onMessage = (): void => {
+      received++;
+      if (sent >= n && received >= n) finish();
+    };
+    sink.on('message', onMessage);
+    let drain: NodeJS.Timeout | null = null;
+    const tick = setInterval(() => {
+      const now = performance.now();
+      const due = Math.min(n, Math.floor(((now - t0) * rate) / 1000));
+      while (sent < due) gen.send(messages[sent++ % messages.length]!, relayPort, '127.0.0.1');
+      if (sent >= n || now > deadline) {
+        clearInterval(tick);
+        drain = setTimeout(finish, 200);
+      }
+    }, 1);
+    function finish(): void {
+      clearInterval(tick);
+      if (drain !== null) clearTimeout(drain);
+      sink.off('message', onMessage);
+      resolve({ received, lost: Math.max(0, sent - received) });
+    }
+  });
+}

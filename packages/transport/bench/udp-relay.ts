@@ -14,11 +14,14 @@ import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { invite } from './message.js';
-import { pump } from './pump.js';
+import { pump, pumpPaced } from './pump.js';
 
 const COUNT = Number(process.env.BENCH_COUNT ?? 30_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 128); // messages in flight: keeps the relay busy without overflowing its socket buffer
+// BENCH_RATE > 0: open loop at that many messages/s instead of the window
+// (same input for both relays, below what either can relay)
+const RATE = Number(process.env.BENCH_RATE ?? 0);
 const ROUND_MS = 15_000;
 // Messages relayed before counting starts, so TurboFan has compiled the hot
 // path (its compiler thread is charged to the relay's cpuUsage). 200 was the
@@ -54,12 +57,16 @@ async function round(mode: 'raw' | 'sip', sink: dgram.Socket, gen: dgram.Socket)
   const { port: genPort } = gen.address();
   const messages = Array.from({ length: 256 }, (_, i) => invite('127.0.0.1', genPort, i));
 
+  const load = (n: number, maxMs: number): Promise<{ received: number; lost: number }> =>
+    RATE > 0
+      ? pumpPaced(n, RATE, relayPort, sink, gen, messages, maxMs)
+      : pump(n, relayPort, sink, gen, messages, maxMs, WINDOW);
   // warm-up (JIT), not measured
-  await pump(WARMUP, relayPort, sink, gen, messages, 15_000, WINDOW);
+  await load(WARMUP, 15_000);
   child.send({ type: 'start' });
   await once(child, 'message'); // 'started': counters reset
   const t0 = process.hrtime.bigint();
-  const { received, lost } = await pump(COUNT, relayPort, sink, gen, messages, ROUND_MS, WINDOW);
+  const { received, lost } = await load(COUNT, ROUND_MS);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   child.send({ type: 'report' });
   const [report] = (await once(child, 'message')) as [
@@ -127,12 +134,12 @@ async function main(): Promise<void> {
     `per 1000: ${med(rs, (x) => x.faults).toFixed(1)} page faults, ` +
     `${med(rs, (x) => x.vcsw + x.ivcsw).toFixed(0)} context switches`;
   console.log(
-    '\nmedians of %d rounds, %d messages each (after %d warm-up), %d-byte INVITE, window %d, load %s → %s:',
+    '\nmedians of %d rounds, %d messages each (after %d warm-up), %d-byte INVITE, %s, load %s → %s:',
     ROUNDS,
     COUNT,
     WARMUP,
     invite('127.0.0.1', 5060, 0).length,
-    WINDOW,
+    RATE > 0 ? `open loop at ${RATE} msg/s` : `window ${WINDOW}`,
     load0.toFixed(2),
     loadavg()[0]!.toFixed(2),
   );
