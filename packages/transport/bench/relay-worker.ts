@@ -2,14 +2,16 @@
  * One relay process for the UDP forward-loop benchmark. Modes:
  * - raw: dgram in → dgram out, no parsing (the Node I/O floor);
  * - sip: SipTransport receive (parse hot path, received/rport) → push our Via
- *   → transport.send to the next hop.
+ *   → transport.send to the next hop;
+ * - spin: the raw relay plus a busy-wait of argv[4] µs per message, a control
+ *   for what the harness charges a relay for being slower (see the README).
  * Reports its own CPU time (process.cpuUsage) over the messages it relayed.
  */
 import dgram from 'node:dgram';
 import { pino } from 'pino';
 import { SipTransport } from '../src/sip-transport.js';
 
-const mode = process.argv[2] as 'raw' | 'sip';
+const mode = process.argv[2] as 'raw' | 'sip' | 'spin';
 const sinkPort = Number(process.argv[3]);
 const RCVBUF = 2 << 20; // same socket buffer for both modes
 let count = 0;
@@ -46,10 +48,15 @@ process.on('message', (m: { type: string }) => {
   }
 });
 
-if (mode === 'raw') {
+if (mode === 'raw' || mode === 'spin') {
   const s = dgram.createSocket({ type: 'udp4', recvBufferSize: RCVBUF });
+  const spinNs = mode === 'spin' ? BigInt(Math.round(Number(process.argv[4]) * 1000)) : 0n;
   s.on('message', (buf) => {
     count++;
+    if (spinNs > 0n) {
+      const until = process.hrtime.bigint() + spinNs;
+      while (process.hrtime.bigint() < until);
+    }
     s.send(buf, sinkPort, '127.0.0.1');
   });
   s.bind(0, '127.0.0.1', () => started(s.address().port));

@@ -22,6 +22,9 @@ const WINDOW = Number(process.env.BENCH_WINDOW ?? 128); // messages in flight: k
 // BENCH_RATE > 0: open loop at that many messages/s instead of the window
 // (same input for both relays, below what either can relay)
 const RATE = Number(process.env.BENCH_RATE ?? 0);
+// BENCH_CONTROL_US > 0: a third relay per round, the raw one busy-waiting that
+// many µs per message (what the harness charges a relay for being slower)
+const CONTROL_US = Number(process.env.BENCH_CONTROL_US ?? 0);
 const ROUND_MS = 15_000;
 // Messages relayed before counting starts, so TurboFan has compiled the hot
 // path (its compiler thread is charged to the relay's cpuUsage). 200 was the
@@ -43,15 +46,21 @@ interface Result {
   ivcsw: number;
 }
 
-async function round(mode: 'raw' | 'sip', sink: dgram.Socket, gen: dgram.Socket): Promise<Result> {
-  const child: ChildProcess = fork(worker, [mode, String(sink.address().port)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: [
-      ...(process.env.BENCH_PROF === mode ? ['--cpu-prof', '--cpu-prof-dir=/tmp/relayprof'] : []),
-      // diagnostics only (e.g. --trace-gc), given to both relays alike
-      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? []),
-    ],
-  });
+type Mode = 'raw' | 'sip' | 'spin';
+
+async function round(mode: Mode, sink: dgram.Socket, gen: dgram.Socket): Promise<Result> {
+  const child: ChildProcess = fork(
+    worker,
+    [mode, String(sink.address().port), String(CONTROL_US)],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: [
+        ...(process.env.BENCH_PROF === mode ? ['--cpu-prof', '--cpu-prof-dir=/tmp/relayprof'] : []),
+        // diagnostics only (e.g. --trace-gc), given to both relays alike
+        ...(process.env.BENCH_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? []),
+      ],
+    },
+  );
   const [ready] = (await once(child, 'message')) as [{ port: number }];
   const relayPort = ready.port;
   const { port: genPort } = gen.address();
@@ -105,8 +114,9 @@ async function main(): Promise<void> {
   for (let r = 0; r < ROUNDS; r++) {
     // the two relays of a round run back to back, so they share the
     // machine's load; the order alternates so neither always goes first
-    const order = r % 2 === 0 ? (['raw', 'sip'] as const) : (['sip', 'raw'] as const);
-    const pair: Partial<Record<'raw' | 'sip', Result>> = {};
+    const order: Mode[] = r % 2 === 0 ? ['raw', 'sip'] : ['sip', 'raw'];
+    if (CONTROL_US > 0) order.push('spin');
+    const pair: Partial<Record<Mode, Result>> = {};
     for (const mode of order) {
       const res = await round(mode, sink, gen);
       results.push(res);
@@ -145,6 +155,7 @@ async function main(): Promise<void> {
   );
   console.log(line('raw dgram relay', raw));
   console.log(line('SipTransport   ', sip));
+  if (CONTROL_US > 0) console.log(line(`raw + ${CONTROL_US} µs spin`, pick('spin')));
   console.log(
     `  CPU ratio per round: ${ratios.map((x) => x.toFixed(2)).join(' ')}; ` +
       `median ${median(ratios).toFixed(2)}x ` +
