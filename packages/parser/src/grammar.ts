@@ -5,14 +5,15 @@
 import { SipParseError, type SipParseErrorCode } from './errors.js';
 
 /** token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
-const TOKEN = new Uint8Array(128);
+// 256 entries, so a byte needs no range check (a larger char code reads undefined: not a token)
+const TOKEN = new Uint8Array(256);
 for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) TOKEN[c] = 1;
 for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;
 for (const ch of "-.!%*_+`'~") TOKEN[ch.charCodeAt(0)] = 1;
 
 export function isTokenChar(code: number): boolean {
-  return code < 128 && TOKEN[code] === 1;
+  return TOKEN[code] === 1;
 }
 
 export function isToken(s: string): boolean {

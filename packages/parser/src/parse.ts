@@ -106,6 +106,9 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
   let k = 0; // slots written
   let p = eol + 1;
   let cur = -1; // slot base of the header being read (for continuations)
+  let folded = false; // a continuation line was seen: values may hold line breaks
+  const maxLine = limits.maxHeaderLineLength;
+  const maxSlots = limits.maxHeaders * HEADER_SLOTS;
   while (p < n) {
     const e = src.indexOf('\n', p);
     // a last line without LF: there is no empty line after the headers
@@ -125,10 +128,10 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
           src,
           new SipParseError('BAD_HEADER', 'continuation line before any header'),
         );
+      folded = true;
       while (le > p && isWs(bytes[le - 1]!)) le--;
       if (le > p) offs[cur + 4] = le;
-      if (offs[cur + 4]! - offs[cur + 1]! > limits.maxHeaderLineLength)
-        throw lineError(src, headerTooLong(limits));
+      if (offs[cur + 4]! - offs[cur + 1]! > maxLine) throw lineError(src, headerTooLong(limits));
       p = e + 1;
       continue;
     }
@@ -163,8 +166,8 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
     while (vs < le && isWs(bytes[vs]!)) vs++;
     let ve = le;
     while (ve > vs && isWs(bytes[ve - 1]!)) ve--;
-    if (le - p > limits.maxHeaderLineLength) throw lineError(src, headerTooLong(limits));
-    if (k >= limits.maxHeaders * HEADER_SLOTS) {
+    if (le - p > maxLine) throw lineError(src, headerTooLong(limits));
+    if (k >= maxSlots) {
       throw lineError(
         src,
         new SipParseError('TOO_MANY_HEADERS', `more than ${limits.maxHeaders} headers`),
@@ -205,7 +208,7 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
       case HotHeader.CallId:
         if (callId === null) {
           callId = src.slice(vs, ve);
-          if (callId.indexOf('\n') >= 0) callId = unfold(callId);
+          if (folded && callId.indexOf('\n') >= 0) callId = unfold(callId);
         }
         break;
       case HotHeader.CSeq:
