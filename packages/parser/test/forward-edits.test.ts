@@ -1,0 +1,101 @@
+/**
+ * The edits a proxy's forward makes (RFC 3261 §16.6, §18.2.1) and what the
+ * serialiser then writes: replaced top value in place, pushed Via, popped
+ * Via, start-line setters, the lazily created body.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  parseMessage,
+  popVia,
+  pushVia,
+  serializeMessage,
+  type SipRequest,
+  type SipResponse,
+} from '../src/index.js';
+
+const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
+const text = (b: Buffer): string => b.toString('latin1');
+
+const REQUEST =
+  'INVITE sip:bob@example.com SIP/2.0\r\n' +
+  'v: SIP/2.0/UDP 192.0.2.1:40000;rport;branch=z9hG4bK1 , SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK0\r\n' +
+  'Call-ID: a@b\r\n' +
+  'CSeq: 1 INVITE\r\n' +
+  'Content-Length: 4\r\n' +
+  '\r\n' +
+  'abcd';
+
+describe('forward edits', () => {
+  it('replaceFirstValue rewrites the first value where the line stands, keeping the rest', () => {
+    const req = parseMessage(bytes(REQUEST)) as SipRequest;
+    expect(
+      req.headers.replaceFirstValue('Via', 'SIP/2.0/UDP 192.0.2.1:40000;branch=z9hG4bK1'),
+    ).toBe(true);
+    pushVia(req, 'SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp');
+    expect(text(serializeMessage(req))).toBe(
+      'INVITE sip:bob@example.com SIP/2.0\r\n' +
+        'Via: SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp\r\n' +
+        'v: SIP/2.0/UDP 192.0.2.1:40000;branch=z9hG4bK1, SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK0\r\n' +
+        'Call-ID: a@b\r\nCSeq: 1 INVITE\r\nContent-Length: 4\r\n\r\nabcd',
+    );
+    expect(req.vias.map((v) => v.host)).toEqual(['proxy.example.com', '192.0.2.1', '192.0.2.9']);
+    expect(req.headers.replaceFirstValue('Route', 'x')).toBe(false);
+  });
+
+  it('a one-value top Via is replaced in place and serialised once', () => {
+    const req = parseMessage(
+      bytes(REQUEST.replace(' , SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK0', '')),
+    ) as SipRequest;
+    req.headers.replaceFirstValue('via', 'SIP/2.0/UDP 192.0.2.1:40000;rport=40000;branch=z9hG4bK1');
+    const out = text(serializeMessage(req));
+    expect(out).toContain('\r\nv: SIP/2.0/UDP 192.0.2.1:40000;rport=40000;branch=z9hG4bK1\r\n');
+    expect(out.match(/192\.0\.2\.1/g)).toHaveLength(1);
+    expect(req.topViaRaw).toBe('SIP/2.0/UDP 192.0.2.1:40000;rport=40000;branch=z9hG4bK1');
+  });
+
+  it('a popped Via shortens the head (response forward, RFC 3261 §16.7 item 3)', () => {
+    const res = parseMessage(
+      bytes(
+        'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp\r\n' +
+          'Via: SIP/2.0/UDP 192.0.2.1:40000;branch=z9hG4bK1\r\nCall-ID: a@b\r\n' +
+          'CSeq: 1 INVITE\r\nContent-Length: 2\r\n\r\nokEXTRA',
+      ),
+    ) as SipResponse;
+    expect(popVia(res)).toBe('SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp');
+    expect(text(serializeMessage(res))).toBe(
+      'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1:40000;branch=z9hG4bK1\r\nCall-ID: a@b\r\n' +
+        'CSeq: 1 INVITE\r\nContent-Length: 2\r\n\r\nok',
+    );
+  });
+
+  it('start-line setters are serialised (the unchanged start line is copied)', () => {
+    const req = parseMessage(bytes(REQUEST)) as SipRequest;
+    pushVia(req, 'SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp');
+    expect(text(serializeMessage(req)).startsWith('INVITE sip:bob@example.com SIP/2.0\r\n')).toBe(
+      true,
+    );
+    req.method = 'OPTIONS';
+    expect(req.startLineEdited).toBe(true);
+    expect(text(serializeMessage(req)).startsWith('OPTIONS sip:bob@example.com SIP/2.0\r\n')).toBe(
+      true,
+    );
+    const res = parseMessage(
+      bytes('SIP/2.0 180 Ringing\r\nContent-Length: 0\r\n\r\n'),
+    ) as SipResponse;
+    res.status = 183;
+    res.reason = 'Session Progress';
+    expect(text(serializeMessage(res))).toBe(
+      'SIP/2.0 183 Session Progress\r\nContent-Length: 0\r\n\r\n',
+    );
+  });
+
+  it('the body is the Content-Length bytes, created on read; a new body is written', () => {
+    const req = parseMessage(bytes(`${REQUEST}TRAILING`)) as SipRequest;
+    expect(req.bodyLength).toBe(4);
+    expect(text(req.body)).toBe('abcd');
+    expect(text(serializeMessage(req))).toBe(REQUEST);
+    req.setBody('hello');
+    const out = text(serializeMessage(req));
+    expect(out.endsWith('Content-Length: 5\r\n\r\nhello')).toBe(true);
+  });
+});
