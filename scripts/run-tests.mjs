@@ -27,6 +27,22 @@ const phases = [
   },
 ];
 
+// The real-Asterisk call-control e2e (apps/core call-control-asterisk.e2e.test.ts) runs in
+// the process phase whenever the Asterisk image is on this machine (`auto`), like
+// test:compose's media; said here either way, since vitest only shows it as skipped.
+process.env.STRATA_ASTERISK_E2E ??= 'auto';
+if (process.env.STRATA_ASTERISK_E2E === 'auto') {
+  const image = process.env.STRATA_ASTERISK_IMAGE ?? 'localhost/strata/asterisk:22';
+  const probe = spawnSync('podman', ['image', 'exists', image], { timeout: 30_000 });
+  const why =
+    probe.error !== undefined
+      ? 'SKIPPED: no podman'
+      : probe.status === 0
+        ? `runs (image ${image} present)`
+        : `SKIPPED: no image ${image} (\`pnpm asterisk:image\` builds it)`;
+  console.log(`[strata] real-Asterisk call-control e2e: ${why}`);
+}
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;

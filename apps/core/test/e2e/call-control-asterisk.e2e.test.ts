@@ -40,12 +40,18 @@ import {
 } from './support/harness.js';
 
 const IMAGE = process.env['STRATA_ASTERISK_IMAGE'] ?? 'localhost/strata/asterisk:22';
+const SHIPPED = join(SIPP_DIR, '..', 'asterisk'); // infra/asterisk: the compose stack's config
+/** podman set up as infra/scripts/lib.sh does (infra/containers.conf: runc, cgroupfs, no default ulimits) */
+const podmanEnv = {
+  ...process.env,
+  CONTAINERS_CONF: process.env['CONTAINERS_CONF'] ?? join(SHIPPED, '..', 'containers.conf'),
+};
 const mode = process.env['STRATA_ASTERISK_E2E'] ?? '';
 /** why the suite does not run, or null when it does */
 function skipReason(): string | null {
   if (mode === '1') return null;
   if (mode !== 'auto') return 'opt-in: STRATA_ASTERISK_E2E=1 (or auto)';
-  const r = spawnSync('podman', ['image', 'exists', IMAGE], { timeout: 30_000 });
+  const r = spawnSync('podman', ['image', 'exists', IMAGE], { timeout: 30_000, env: podmanEnv });
   if (r.error !== undefined) return `no podman (${r.error.message})`;
   return r.status === 0 ? null : `no image ${IMAGE} (pnpm asterisk:image builds it)`;
 }
@@ -61,8 +67,6 @@ let statusPort = 0;
 const TOKEN = 'asterisk-e2e-token-14';
 const hooked: CallEvent[] = [];
 let P: Record<string, number>;
-
-const SHIPPED = join(SIPP_DIR, '..', 'asterisk'); // infra/asterisk: the compose stack's config
 
 /** `text` with `from` replaced by `to`; throws when `from` is not there (the shipped file changed). */
 function edit(file: string, text: string, from: string | RegExp, to: string): string {
@@ -171,7 +175,7 @@ function postJson(path: string, body: unknown): Promise<Record<string, unknown>>
 }
 
 function podman(args: string[]): { status: number | null; out: string } {
-  const r = spawnSync('podman', args, { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('podman', args, { encoding: 'utf8', timeout: 60_000, env: podmanEnv });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -209,7 +213,7 @@ describe.skipIf(!enabled)(
           `${monitor}:/var/spool/asterisk/monitor`,
           IMAGE,
         ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
+        { stdio: ['ignore', 'pipe', 'pipe'], env: podmanEnv },
       );
       ast.stdout!.setEncoding('utf8').on('data', (d: string) => (astLog += d));
       ast.stderr!.setEncoding('utf8').on('data', (d: string) => (astLog += d));
