@@ -8,6 +8,7 @@ import { counterFrom, gaugeFrom } from '@strata/ops';
 import type { RedisDialogStore } from '@strata/dialog';
 import type { SipTransport } from '@strata/transport';
 import type { CoreNode } from '../core-node.js';
+import type { CallEvents } from '../events/call-events.js';
 import type { CoreWireTap } from './wire-tap.js';
 
 export interface CoreMetricsDeps {
@@ -176,5 +177,53 @@ export function registerCoreMetrics(d: CoreMetricsDeps): CoreMetrics {
     d.draining() ? 1 : 0,
   );
   gaugeFrom(r, 'strata_ready', 'Readiness (1 ready)', () => (d.ready() ? 1 : 0));
+  registerCallEventMetrics(r, core.callEvents);
   return { cdrsWritten, replicationLag };
+}
+
+/**
+ * Call events (issue #14): published, and per sink (`redis-stream`, `webhook`) what its
+ * delivery worker counts — the same numbers as /stats `callControl.events`. One core is one
+ * process, so these are the node's totals.
+ */
+export function registerCallEventMetrics(r: Registry, events: Pick<CallEvents, 'stats'>): void {
+  counterFrom(
+    r,
+    'strata_call_events_published_total',
+    'Call events this node generated (each goes to every sink)',
+    () => events.stats().published,
+  );
+  const perSink = (field: 'queued' | 'delivered' | 'dropped' | 'failed' | 'retries') => () =>
+    events.stats().sinks.map((s) => [{ sink: s.sink }, s[field]] as const);
+  gaugeFrom(
+    r,
+    'strata_call_events_queued',
+    'Call events waiting in a sink queue',
+    perSink('queued'),
+    ['sink'],
+  );
+  counterFrom(
+    r,
+    'strata_call_events_delivered_total',
+    'Call events a sink acknowledged',
+    perSink('delivered'),
+    ['sink'],
+  );
+  counterFrom(
+    r,
+    'strata_call_events_dropped_total',
+    'Call events dropped from a full sink queue (oldest first)',
+    perSink('dropped'),
+    ['sink'],
+  );
+  counterFrom(
+    r,
+    'strata_call_events_failed_total',
+    'Call events given up after maxAttempts failed deliveries',
+    perSink('failed'),
+    ['sink'],
+  );
+  counterFrom(r, 'strata_call_events_retries_total', 'Batch delivery retries', perSink('retries'), [
+    'sink',
+  ]);
 }

@@ -29,6 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallEvent } from '../../src/events/call-event.js';
 import {
   freeUdpPorts,
+  httpGet,
   killAll,
   listening,
   sipp,
@@ -535,6 +536,25 @@ describe.skipIf(!enabled)(
       expect(hooked.some((e) => e.type === 'recording-started' && e.callId === call.callId)).toBe(
         true,
       );
+    });
+
+    it("/metrics: the webhook sink's counters match what the receiver got, nothing dropped or failed", async () => {
+      // every event the receiver got, and the sink counts each once it is acknowledged
+      const text = await until(
+        'the delivered counter equal to the events received',
+        async () => {
+          const body = (await httpGet(statusPort, '/metrics')).body;
+          const m = /^strata_call_events_delivered_total\{sink="webhook"\} (\d+)$/m.exec(body);
+          return m !== null && Number(m[1]) === hooked.length ? body : undefined;
+        },
+        5000,
+        100,
+      );
+      expect(hooked.length).toBeGreaterThan(20);
+      const published = /^strata_call_events_published_total (\d+)$/m.exec(text);
+      expect(Number(published?.[1])).toBe(hooked.length);
+      expect(text).not.toMatch(/^strata_call_events_(dropped|failed)_total\{/m);
+      expect(text).toMatch(/^strata_call_events_queued\{sink="webhook"\} 0$/m);
     });
   },
 );
