@@ -69,7 +69,8 @@ describe.skipIf(!HAVE_REDIS)('shared bans through a real redis-server', () => {
       isExempt: (a) => trusted.includes(a),
     });
     const main = new Redis({ host: '127.0.0.1', port, lazyConnect: false });
-    const sub = new Redis({ host: '127.0.0.1', port, lazyConnect: false });
+    // as shared.ts builds it: RedisBanSync re-subscribes after a reconnect itself
+    const sub = new Redis({ host: '127.0.0.1', port, lazyConnect: false, autoResubscribe: false });
     conns.push(main, sub);
     await new RedisBanSync(main, sub, prefix, bans, logger).start();
     return bans;
@@ -114,5 +115,26 @@ describe.skipIf(!HAVE_REDIS)('shared bans through a real redis-server', () => {
       3_000,
     );
     expect(b.isBanned('198.51.100.9')).toBe(false);
+  });
+
+  it('after its subscriber connection drops, a node re-subscribes and reloads missed bans', async () => {
+    const a = await node();
+    const b = await node();
+    const admin = new Redis({ host: '127.0.0.1', port });
+    conns.push(admin);
+    // drop every subscriber connection and ban while B is off the channel
+    await admin.multi().client('KILL', 'TYPE', 'pubsub').exec();
+    a.ban('203.0.113.5', 60_000, 'scanner');
+    await until(
+      'node B has the ban missed while reconnecting',
+      () => (b.isBanned('203.0.113.5') ? true : undefined),
+      5_000,
+    );
+    a.ban('203.0.113.6', 60_000, 'scanner');
+    await until(
+      'node B receives bans again',
+      () => (b.isBanned('203.0.113.6') ? true : undefined),
+      3_000,
+    );
   });
 });

@@ -34,6 +34,20 @@ export class RedisBanSync {
         this.logger.debug({ err }, 'bad ban message');
       }
     });
+    // After a reconnect: subscribe again and re-read the bans missed meanwhile. ioredis's own
+    // auto-resubscribe is off because it leaves the SUBSCRIBE's rejection unhandled when the
+    // connection drops again at once — and an unhandled rejection ends the process.
+    let connectedBefore = this.sub.status === 'ready';
+    this.sub.on('ready', () => {
+      if (connectedBefore)
+        this.sub
+          .subscribe(this.channel)
+          .then(() => this.load())
+          .catch((err: unknown) =>
+            this.logger.warn({ err }, 'shared bans: re-subscribe or reload failed'),
+          );
+      connectedBefore = true;
+    });
     try {
       await this.sub.subscribe(this.channel);
       await this.load();

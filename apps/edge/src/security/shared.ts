@@ -31,7 +31,13 @@ export function sharedSecurity(config: EdgeConfig, bans: BanList, logger: Logger
     enableOfflineQueue: false,
   };
   const main = new Redis(opts);
-  const sub = new Redis({ ...opts, enableOfflineQueue: true, maxRetriesPerRequest: null });
+  // autoResubscribe off: RedisBanSync re-subscribes itself (ioredis's leaves a rejection unhandled)
+  const sub = new Redis({
+    ...opts,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
+    autoResubscribe: false,
+  });
   for (const r of [main, sub]) r.on('error', () => undefined);
   const sync = new RedisBanSync(main, sub, shared.keyPrefix, bans, logger);
   return {

@@ -43,8 +43,9 @@ export type RedisClient = Redis | Cluster;
 
 export interface ClientRole {
   /**
-   * Subscribers queue SUBSCRIBE until connected (and ioredis re-subscribes after a
-   * reconnect); command clients fail fast instead so callers fall back to the local copy.
+   * Subscribers queue SUBSCRIBE until connected and re-subscribe after a reconnect through
+   * keepSubscribed (ioredis's own auto-resubscribe is off: see there); command clients fail
+   * fast instead so callers fall back to the local copy.
    */
   readonly subscriber?: boolean;
 }
@@ -59,6 +60,7 @@ export function createRedisClient(config: RedisConfig, role: ClientRole = {}): R
   const base: RedisOptions = {
     enableOfflineQueue: role.subscriber === true,
     maxRetriesPerRequest: role.subscriber === true ? null : 1,
+    autoResubscribe: false,
     connectTimeout: config.connectTimeoutMs ?? 2_000,
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
     lazyConnect: false,

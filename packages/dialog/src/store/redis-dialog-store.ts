@@ -14,6 +14,7 @@ import { LagRecorder, type LagStats } from './lag-stats.js';
 import { MemoryDialogStore } from './memory-dialog-store.js';
 import { createRedisClient, type RedisClient, type RedisConfig } from './redis-config.js';
 import { RedisKeys } from './redis-keys.js';
+import { keepSubscribed } from './redis-subscription.js';
 import {
   DELETE_DIALOG,
   INDEX_ADD,
@@ -110,12 +111,8 @@ export class RedisDialogStore implements DialogStore {
     this.sub = createRedisClient(options.redis, { subscriber: true });
     this.sub.on('error', (err: Error) => this.log.warn({ err }, 'redis subscriber error'));
     this.sub.on('message', (_channel: string, message: string) => this.onMessage(message));
-    this.subscribed = this.sub.subscribe(this.keys.changes()).then(
-      () => true,
-      (err: unknown) => {
-        this.log.error({ err }, 'subscribe to dialog changes failed');
-        return false;
-      },
+    this.subscribed = keepSubscribed(this.sub, this.keys.changes(), (err) =>
+      this.log.error({ err }, 'subscribe to dialog changes failed'),
     );
   }
 
