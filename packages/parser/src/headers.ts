@@ -15,6 +15,7 @@ import {
   normalizeHeaderName,
 } from './header-names.js';
 import { firstListComma, splitList, unfold } from './grammar.js';
+import { writeLatin1 } from './latin1.js';
 
 /** A header line created or replaced after parsing, written as `name: value`. */
 export interface HeaderLine {
@@ -671,7 +672,7 @@ export class SipHeaders {
     const start = this.runStart(first);
     const end = this.runEnd(last);
     if (source !== null && end <= source.length) return at + source.copy(out, at, start, end);
-    return at + out.write(this.src.slice(start, end), at, 'latin1');
+    return at + writeLatin1(out, this.src.slice(start, end), at);
   }
 
   private originalRun(first: number, last: number): string {
@@ -689,7 +690,7 @@ export class SipHeaders {
 
 /** A created line and its CRLF, written as latin1 (one byte per character). */
 function writeLine(out: Buffer, at: number, h: HeaderLine): number {
-  return at + out.write(lineText(h), at, 'latin1');
+  return at + writeLatin1(out, lineText(h), at);
 }
 
 /** A created line as written, with its CRLF. */

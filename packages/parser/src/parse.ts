@@ -7,6 +7,7 @@ import { SipParseError } from './errors.js';
 import { classifyHeaderKey, HotHeader } from './header-names.js';
 import { HEADER_SLOTS, SipHeaders } from './headers.js';
 import { isTokenChar, parseDecimal, unfold } from './grammar.js';
+import { latin1Text } from './latin1.js';
 import { DEFAULT_LIMITS, resolveLimits, type ParserLimits } from './limits.js';
 import {
   MAX_CSEQ,
@@ -89,7 +90,7 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
   }
   // The whole datagram as latin1 text (offsets equal byte offsets): the line
   // loop finds the empty line itself, so no separate search for CRLFCRLF.
-  const src = buf.toString('latin1', start);
+  const src = latin1Text(buf, start, buf.length);
   // The same bytes for the character tests: a Uint8Array load is cheaper than
   // charCodeAt, which must dispatch on the string's representation.
   const bytes = start === 0 ? buf : buf.subarray(start);

@@ -1,5 +1,7 @@
 /** serializeMessage: SipMessage → bytes. */
+import { writeLatin1 } from './latin1.js';
 import type { SipMessage } from './message.js';
+import { allocOutput } from './output-buffer.js';
 
 /**
  * An untouched parsed message serialises to exactly the bytes it came from.
@@ -29,14 +31,14 @@ export function serializeMessage(msg: SipMessage): Buffer {
         const head =
           (msg.startLineEdited ? msg.startLine + '\r\n' : headers.sourceText(0, msg.headerOffset)) +
           headers.serializeHead(suffix);
-        const out = Buffer.allocUnsafe(head.length + source.length - from);
+        const out = allocOutput(head.length + source.length - from);
         const shift = head.length - from;
         // The whole source set at `shift` lands its tail where it belongs
         // (no view object for the slice); the head then overwrites what fell
         // before it. A head shorter than what it replaces needs the view.
         if (shift >= 0) out.set(source, shift);
         else out.set(source.subarray(from), head.length);
-        out.write(head, 0, 'latin1');
+        writeLatin1(out, head, 0);
         return out;
       }
     }
@@ -47,8 +49,8 @@ export function serializeMessage(msg: SipMessage): Buffer {
   const body = msg.body;
   const startLine = msg.startLine;
   const total = startLine.length + 2 + headers.serializedLength() + 2 + body.length;
-  const out = Buffer.allocUnsafe(total);
-  let at = out.write(startLine, 0, 'latin1');
+  const out = allocOutput(total);
+  let at = writeLatin1(out, startLine, 0);
   out[at++] = 0x0d;
   out[at++] = 0x0a;
   at = headers.writeTo(out, at, source);

@@ -98,4 +98,29 @@ describe('forward edits', () => {
     const out = text(serializeMessage(req));
     expect(out.endsWith('Content-Length: 5\r\n\r\nhello')).toBe(true);
   });
+
+  it('each serialised forward has its own bytes (outputs share a slab, never a region)', () => {
+    const outs: Buffer[] = [];
+    const expected: string[] = [];
+    // enough outputs to fill more than one 64 kB slab, and some larger than a slab region
+    for (let i = 0; i < 400; i++) {
+      const body = 'x'.repeat(i % 50 === 0 ? 5000 : i);
+      const req = parseMessage(
+        bytes(
+          REQUEST.replace(
+            'Content-Length: 4\r\n\r\nabcd',
+            `Content-Length: ${body.length}\r\n\r\n${body}`,
+          ),
+        ),
+      ) as SipRequest;
+      pushVia(req, `SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp${i}`);
+      const out = serializeMessage(req);
+      outs.push(out);
+      expected.push(text(out));
+    }
+    // later outputs did not overwrite earlier ones
+    outs.forEach((out, i) => expect(text(out)).toBe(expected[i]));
+    expect(expected[7]).toContain('branch=z9hG4bKp7\r\n');
+    expect(expected[7]).toMatch(/\r\n\r\nxxxxxxx$/);
+  });
 });
