@@ -34,6 +34,7 @@ import type {
   Endpoint,
   MessageSource,
   Transport,
+  TransportError,
   TransportProtocol,
 } from '@strata/transport';
 import { EDGE_BRANCH_PREFIX, statelessBranch } from './branch.js';
@@ -56,6 +57,12 @@ import type { EdgeSecurity } from './security/edge-security.js';
 export interface EdgeTransport extends Transport {
   /** RFC 3261 §18.2.2 response routing: the request's connection, then received/rport, then sent-by */
   sendResponse(response: SipResponse, source?: MessageSource): Promise<void>;
+  /** send() without a promise per message (SipTransport has it): forwards use it when present */
+  sendOrElse?(
+    message: SipMessage,
+    destination: Destination,
+    failed: (err: TransportError) => void,
+  ): void;
 }
 
 export interface LocalAddress {
@@ -374,7 +381,7 @@ export class EdgeForwarder {
     );
 
     this.d.stats.requestsForwarded++;
-    this.d.transport.send(req, dest).catch((err: unknown) => {
+    const failed = (err: unknown): void => {
       this.d.stats.sendErrors++;
       this.d.logger.debug({ err, callId: req.callId, dest }, 'forward failed');
       // §16.9: a transport error towards the next hop is treated as 503 — stateless, we answer at once
@@ -382,7 +389,10 @@ export class EdgeForwarder {
         popVia(req);
         this.reply(req, source, 503, 'Service Unavailable');
       }
-    });
+    };
+    const t = this.d.transport;
+    if (t.sendOrElse !== undefined) t.sendOrElse(req, dest, failed);
+    else t.send(req, dest).catch(failed);
   }
 
   // ---- responses -----------------------------------------------------------

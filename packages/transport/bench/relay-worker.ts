@@ -2,7 +2,7 @@
  * One relay process for the UDP forward-loop benchmark. Modes:
  * - raw: dgram in → dgram out, no parsing (the Node I/O floor);
  * - sip: SipTransport receive (parse hot path, received/rport) → push our Via
- *   → transport.send to the next hop;
+ *   → transport.sendOrElse to the next hop (the edge's forward send);
  * - spin: the raw relay plus a busy-wait of argv[4] µs per message, a control
  *   for what the harness charges a relay for being slower (see the README).
  * Reports its own CPU time (process.cpuUsage) over the messages it relayed.
@@ -74,7 +74,7 @@ if (mode === 'raw' || mode === 'spin') {
     if (!msg.isRequest) return;
     // RFC 3261 §16.6 item 8: our Via on top, a fresh branch
     msg.headers.prepend('Via', `${viaPrefix}${++branch}`);
-    t.send(msg, dest).catch(failed);
+    t.sendOrElse(msg, dest, failed);
   });
   void t.start().then(() => {
     const via = t.viaFor(dest);

@@ -196,19 +196,42 @@ export class SipTransport implements Transport, ConnectionOwner {
   send(message: SipMessage | Uint8Array, destination: Destination): Promise<void> {
     const msg = message instanceof Uint8Array ? null : message;
     const bytes = msg === null ? asBuffer(message as Uint8Array) : serializeMessage(msg);
-    // Hot path (a stateless forward over UDP): an IP literal, no MTU question,
-    // no socket chosen by the caller. One promise, counted by the listener.
+    const l = this.hotUdp(destination, bytes);
+    if (l !== null) return l.send(bytes, destination.port, this.lastUdpAddress);
+    return this.sendSlow(msg, bytes, destination);
+  }
+
+  /**
+   * send() for a caller that does not wait for the outcome (a proxy's
+   * forward): the same routes and the same TransportError, handed to
+   * `failed` instead of rejecting a promise. On the UDP hot path there is no
+   * promise per message (nor the microtask that settles it).
+   */
+  sendOrElse(
+    message: SipMessage | Uint8Array,
+    destination: Destination,
+    failed: (err: TransportError) => void,
+  ): void {
+    const msg = message instanceof Uint8Array ? null : message;
+    const bytes = msg === null ? asBuffer(message as Uint8Array) : serializeMessage(msg);
+    const l = this.hotUdp(destination, bytes);
+    if (l !== null) l.sendOrElse(bytes, destination.port, this.lastUdpAddress, failed);
+    else this.sendSlow(msg, bytes, destination).catch(failed);
+  }
+
+  /**
+   * The hot path (a stateless forward over UDP): an IP literal, no MTU
+   * question, no socket chosen by the caller. Its listener, or null.
+   */
+  private hotUdp(destination: Destination, bytes: Buffer): UdpListener | null {
     if (
       destination.transport === 'udp' &&
       destination.localPort === undefined &&
       bytes.length <= this.options.udpMtuThreshold
     ) {
-      const l = this.udpFor(destination.address);
-      if (l !== null) {
-        return l.send(bytes, destination.port, this.lastUdpAddress);
-      }
+      return this.udpFor(destination.address);
     }
-    return this.sendSlow(msg, bytes, destination);
+    return null;
   }
 
   /**

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { familyOf, normalizeAddress } from './address.js';
 import type { ListenerConfig } from './config.js';
 import { describeBound, type BoundListener } from './listener.js';
+import type { TransportError } from './errors.js';
 import { markCounted, toTransportError } from './send-errors.js';
 import type { TransportStats } from './stats.js';
 
@@ -72,6 +73,26 @@ export class UdpListener {
           resolve();
         }
       });
+    });
+  }
+
+  /**
+   * send() without a promise: `failed` gets the same counted TransportError
+   * send() would reject with; success is only counted. (A forward's outcome
+   * matters only when it fails; the promise and the microtask that settles
+   * it were a measurable part of the forward path.)
+   */
+  sendOrElse(
+    bytes: Buffer,
+    port: number,
+    address: string,
+    failed: (err: TransportError) => void,
+  ): void {
+    this.socket.send(bytes, port, address, (err) => {
+      if (err) {
+        this.counters.sendErrors++;
+        failed(markCounted(toTransportError(err, `udp send to ${address}:${port}`)));
+      } else this.counters.messagesOut.udp++;
     });
   }
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createResponse, parseMessage, type SipRequest } from '@strata/parser';
 import { SipTransport } from '../src/sip-transport.js';
 import { TransportError } from '../src/errors.js';
-import { event, nextMessage, request, startTransport } from './helpers.js';
+import { event, eventually, nextMessage, request, startTransport } from './helpers.js';
 
 const open: (SipTransport | dgram.Socket)[] = [];
 
@@ -229,6 +229,45 @@ describe('UDP', () => {
     expect((err as TransportError).status).toBe(503);
     expect(t.stats().sendErrors).toBe(1);
   });
+
+  it('sendOrElse forwards without a promise and counts the datagram', async () => {
+    const t = await udpTransport();
+    const client = await udpClient(4);
+    const got = event<[Buffer]>(client, 'message');
+    const msg = parseMessage(Buffer.from(request())) as SipRequest;
+    msg.headers.prepend('Via', 'SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKfwd1');
+    const failures: unknown[] = [];
+    t.sendOrElse(
+      msg,
+      { transport: 'udp', address: '127.0.0.1', port: client.address().port },
+      (e) => failures.push(e),
+    );
+    const [bytes] = await got;
+    expect(parseMessage(bytes).topViaRaw).toBe('SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKfwd1');
+    await eventually(() => t.stats().messagesOut.udp === 1);
+    expect(failures).toEqual([]);
+  });
+
+  for (const [path, threshold] of [
+    ['hot (UDP socket)', 100_000],
+    ['slow (MTU rules)', undefined],
+  ] as const) {
+    it(`sendOrElse hands the ${path} path's TransportError to its callback, counted once`, async () => {
+      const t = await udpTransport(threshold === undefined ? {} : { udpMtuThreshold: threshold });
+      const failed = new Promise<unknown>((resolve) =>
+        t.sendOrElse(
+          Buffer.alloc(70_000, 0x41),
+          { transport: 'udp', address: '127.0.0.1', port: 9 },
+          resolve,
+        ),
+      );
+      const err = await failed;
+      expect(err).toBeInstanceOf(TransportError);
+      expect((err as TransportError).code).toBe('MESSAGE_TOO_LARGE');
+      expect(t.stats().sendErrors).toBe(1);
+      expect(t.stats().messagesOut.udp).toBe(0);
+    });
+  }
 
   it('viaFor names the UDP listener of the destination family', async () => {
     const t = await udpTransport();
