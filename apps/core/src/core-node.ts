@@ -188,15 +188,6 @@ export class CoreNode {
       actions: config.actions,
       features: config.features,
       logger,
-    });
-    this.callEvents = createCallEvents(config, stores, logger);
-    this.control = new CallControl({
-      tracker: this.dialogs,
-      store: stores.dialogs,
-      events: this.callEvents,
-      actions: config.actions,
-      features: config.features,
-      logger,
       mediaServerOf: (callId) => this.mediaCalls.serverOf(callId),
       parkServer: (callId) =>
         this.mediaGroups.get(config.actions.park.mediaGroup)?.order(callId)[0]?.uri ?? null,
