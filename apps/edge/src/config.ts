@@ -2,7 +2,13 @@
  * Edge configuration schema. Loading (YAML + STRATA_* env overrides) is
  * shared with the core: see @strata/config.
  */
-import { listenerSchema, loadConfig, logLevelSchema, type LoadOptions } from '@strata/config';
+import {
+  digestAuthSchema,
+  listenerSchema,
+  loadConfig,
+  logLevelSchema,
+  type LoadOptions,
+} from '@strata/config';
 import { opsConfigSchema } from '@strata/ops';
 import { z } from 'zod';
 
@@ -88,29 +94,9 @@ export const edgeConfigSchema = z.object({
       noOpenRelay: z.boolean().default(true),
     })
     .default({}),
-  auth: z
-    .object({
-      enabled: z.boolean().default(false),
-      realm: z.string().default('strata'),
-      /** shared by all edge nodes so any node verifies another's nonce */
-      secret: z.string().min(16).optional(),
-      algorithms: z
-        .array(z.enum(['SHA-256', 'MD5']))
-        .min(1)
-        .default(['SHA-256', 'MD5']),
+  auth: digestAuthSchema
+    .extend({
       methods: z.array(z.string()).default(['INVITE', 'REGISTER']),
-      nonceTtlSeconds: z.number().int().positive().default(300),
-      /** YAML/JSON file: { users: { alice: { password: "..." } } } */
-      usersFile: z.string().optional(),
-      /** or a Redis hash per user (`<keyPrefix>:user:<name>`: password | ha1_md5 | ha1_sha256) */
-      redis: z
-        .object({
-          host: z.string().default('127.0.0.1'),
-          port: z.number().int().min(1).max(65535).default(6379),
-          password: z.string().optional(),
-          keyPrefix: z.string().default('strata'),
-        })
-        .optional(),
       /**
        * Vouch to the cores for requests this edge authenticated: `X-Strata-Auth` signed with
        * this secret (the cores' `registrar.auth.edgeAssertion.secret`); clients' copies are

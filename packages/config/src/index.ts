@@ -1,4 +1,9 @@
 export { loadConfig, applyEnvOverrides, ConfigError, type LoadOptions } from './load.js';
-export { logLevelSchema, listenerSchema, type ListenerConfig } from './schemas.js';
+export {
+  logLevelSchema,
+  listenerSchema,
+  digestAuthSchema,
+  type ListenerConfig,
+} from './schemas.js';
 export { createRootLogger, type Logger } from './logger.js';
 export { transportListeners, type TransportListenerShape, type UdpTuning } from './listeners.js';

@@ -18,3 +18,31 @@ export const listenerSchema = z.object({
 });
 
 export type ListenerConfig = z.infer<typeof listenerSchema>;
+
+/**
+ * Digest authentication keys the edge (`auth`) and the core (`registrar.auth`) share, so
+ * both read one users file or one Redis hash with the same meaning (RFC 3261 §22).
+ */
+export const digestAuthSchema = z.object({
+  enabled: z.boolean().default(false),
+  /** the same on edges and cores when HA1 values are shared (HA1 includes the realm) */
+  realm: z.string().default('strata'),
+  /** HMAC key of the nonce, ≥ 16 characters, the same on every node of the tier */
+  secret: z.string().min(16).optional(),
+  algorithms: z
+    .array(z.enum(['SHA-256', 'MD5']))
+    .min(1)
+    .default(['SHA-256', 'MD5']),
+  nonceTtlSeconds: z.number().int().positive().default(300),
+  /** YAML/JSON `{ users: { alice: { password: "…" } } }` (or `ha1: { SHA-256, MD5 }`) */
+  usersFile: z.string().optional(),
+  /** or the hash `<keyPrefix>:user:<name>` (password | ha1_md5 | ha1_sha256); wins over usersFile */
+  redis: z
+    .object({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(1).max(65535).default(6379),
+      password: z.string().optional(),
+      keyPrefix: z.string().default('strata'),
+    })
+    .optional(),
+});
