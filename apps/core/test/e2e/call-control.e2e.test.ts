@@ -7,7 +7,7 @@
  * No Asterisk here: the media group is a sipp UAS (a stand-in; park and recording need
  * the real media layer and are not tested here).
  */
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createRedisClient, type RedisClient } from '@strata/dialog';
@@ -27,6 +27,7 @@ import {
   until,
   type AppProcess,
   type SippRun,
+  httpRequest,
 } from './support/harness.js';
 import { TestRedis } from './support/redis.js';
 
@@ -42,41 +43,19 @@ const hooked: CallEvent[] = [];
 let P: Record<string, number>;
 const runs: SippRun[] = [];
 
-function admin(
+async function admin(
   method: string,
   path: string,
   body?: unknown,
 ): Promise<{ status: number; json: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? '' : JSON.stringify(body);
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: core.statusPort,
-        path: `/admin${path}`,
-        method,
-        headers: {
-          authorization: `Bearer ${TOKEN}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(data),
-        },
-        timeout: 15_000,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text += d));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            json: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>,
-          }),
-        );
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
-    req.on('error', reject);
-    req.end(data);
+  const r = await httpRequest(core.statusPort, method, `/admin${path}`, {
+    ...(body === undefined ? {} : { body }),
+    headers: { authorization: `Bearer ${TOKEN}` },
   });
+  return {
+    status: r.status,
+    json: (r.body === '' ? {} : JSON.parse(r.body)) as Record<string, unknown>,
+  };
 }
 
 async function streamEvents(): Promise<CallEvent[]> {

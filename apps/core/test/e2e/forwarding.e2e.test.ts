@@ -7,7 +7,6 @@
  *   config is switched to Diversion (RFC 5806) by a reload first;
  * - unconditional loop alice → bob → alice: the caller gets 482 Loop Detected.
  */
-import { request } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +23,7 @@ import {
   until,
   type AppProcess,
   type SippRun,
+  httpRequest,
 } from './support/harness.js';
 import { stablePorts } from './support/stable-ports.js';
 
@@ -32,33 +32,8 @@ let core: AppProcess;
 let P: Record<string, number>;
 const runs: SippRun[] = [];
 
-function http(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? '' : JSON.stringify(body);
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: core.statusPort,
-        path,
-        method,
-        headers: { 'content-type': 'application/json', 'content-length': payload.length },
-        timeout: 10_000,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const http = (method: string, path: string, body?: unknown) =>
+  httpRequest(core.statusPort, method, path, { body });
 
 async function forward(user: string, settings: Record<string, unknown>): Promise<void> {
   const r = await http('POST', '/admin/forwarding', { user: `sip:${user}@127.0.0.1`, ...settings });

@@ -4,7 +4,6 @@
  * forwarding settings written through the admin API land in the Redis hash every core
  * reads; an unconditional forward to an external number goes out through LCR.
  */
-import { request } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -18,6 +17,7 @@ import {
   until,
   type AppProcess,
   type SippRun,
+  httpRequest,
 } from './support/harness.js';
 import { TestRedis } from './support/redis.js';
 import { stablePorts } from './support/stable-ports.js';
@@ -29,33 +29,8 @@ let core: AppProcess;
 let P: Record<string, number>;
 const runs: SippRun[] = [];
 
-function http(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? '' : JSON.stringify(body);
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: core.statusPort,
-        path,
-        method,
-        headers: { 'content-type': 'application/json', 'content-length': payload.length },
-        timeout: 10_000,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const http = (method: string, path: string, body?: unknown) =>
+  httpRequest(core.statusPort, method, path, { body });
 
 beforeAll(async () => {
   const names = ['core', 'caller', 'trunk', 'trunk2'];

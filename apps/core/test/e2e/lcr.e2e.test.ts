@@ -8,7 +8,6 @@
  *   the prefix goes to B (file watch), the callers hang up: every BYE reaches A (Record-Route
  *   and the dialog's remote target), none reaches B, all 50 complete; new calls go to B.
  */
-import { request } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +23,7 @@ import {
   until,
   type AppProcess,
   type SippRun,
+  httpRequest,
 } from './support/harness.js';
 import { stablePorts } from './support/stable-ports.js';
 import { RawUas } from './support/raw-uas.js';
@@ -34,22 +34,7 @@ let P: Record<string, number>;
 const runs: SippRun[] = [];
 const raws: RawUas[] = [];
 
-function http(
-  port: number,
-  method: string,
-  path: string,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
+const http = (port: number, method: string, path: string) => httpRequest(port, method, path);
 
 interface LcrStats {
   carriers: Record<string, { active: number; gateways: { uri: string; up: boolean }[] }>;

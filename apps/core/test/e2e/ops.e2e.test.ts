@@ -5,7 +5,6 @@
  */
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { decodeHep3, type HepPacket } from '@strata/ops';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +24,7 @@ import {
   until,
   type AppProcess,
   type SippRun,
+  httpRequest,
 } from './support/harness.js';
 
 const TOKEN = 'test-admin-token-0123';
@@ -36,26 +36,8 @@ let collector: dgram.Socket;
 const hep: HepPacket[] = [];
 const runs: SippRun[] = [];
 
-function http(
-  port: number,
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, method, headers, timeout: 10_000 },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
+const http = (port: number, method: string, path: string, headers: Record<string, string> = {}) =>
+  httpRequest(port, method, path, { headers });
 const admin = (app: AppProcess, method: string, path: string) =>
   http(app.statusPort, method, path, { authorization: `Bearer ${TOKEN}` });
 

@@ -225,15 +225,34 @@ function spawnApp(
 }
 
 export function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return httpRequest(port, 'GET', path, { timeoutMs: 2000 });
+}
+
+/** One HTTP request to a process's status/admin port; a JSON body when `body` is given. */
+export function httpRequest(
+  port: number,
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<{ status: number; body: string }> {
+  const payload = options.body === undefined ? '' : JSON.stringify(options.body);
+  const headers: Record<string, string | number> = { ...options.headers };
+  if (options.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = Buffer.byteLength(payload);
+  }
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, timeout: 2000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('status request timed out')));
+    const req = request(
+      { host: '127.0.0.1', port, path, method, headers, timeout: options.timeoutMs ?? 15_000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
     req.on('error', reject);
-    req.end();
+    req.end(payload);
   });
 }
 
