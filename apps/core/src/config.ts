@@ -6,6 +6,7 @@ import { listenerSchema, loadConfig, logLevelSchema, type LoadOptions } from '@s
 import { opsConfigSchema } from '@strata/ops';
 import { z } from 'zod';
 import { actionsConfigSchema } from './actions/actions-config.js';
+import { routePoliciesSchema } from './actions/route-policy-config.js';
 import { eventsConfigSchema } from './events/events-config.js';
 import { featuresConfigSchema } from './features/features-config.js';
 import { forwardingSchema } from './forwarding/forwarding-config.js';
@@ -95,6 +96,8 @@ export const routeSchema = z.object({
   concurrency: z.object({ key: z.string(), limit: z.number().int().min(0) }).optional(),
   /** record the calls of this route (issue #14): X-Strata-Record on the INVITE to a media server */
   record: z.boolean().optional(),
+  /** mid-call actions timed from the answer (issue #14, docs/call-control.md "Route policies") */
+  policies: routePoliciesSchema,
 });
 
 export type RouteConfig = z.infer<typeof routeSchema>;

@@ -195,6 +195,7 @@ export class CoreNode {
       keyPrefix: config.store.redis.keyPrefix,
       concurrencyKey: (route) =>
         this.config.routes.find((r) => r.name === route)?.concurrency?.key ?? `route:${route}`,
+      routePolicies: (route) => this.config.routes.find((r) => r.name === route)?.policies ?? [],
     });
     this.table = new RouteTable(config.routes);
     const redis = stores.redis;
@@ -441,6 +442,7 @@ export class CoreNode {
         },
       });
       if (verdict.action === 'reject') return { action: 'reply', status: verdict.status };
+      this.control.policies.routed(req.callId, r.name, r.policies);
       const key = unansweredKey(req);
       if (key !== null) this.unanswered.set(key, req);
       this.control.sdp.request(req);
@@ -477,13 +479,16 @@ export class CoreNode {
       if (await this.dialogs.adopt(d.id)) {
         this.counters.adopted++;
         this.log.info({ dialogId: d.id, from: d.ownerNode }, 'dialog adopted');
+        void this.control.policies.adopted(d.id);
         continue;
       }
       const t = setTimeout(
         () => {
           this.retries.delete(t);
           void this.dialogs.adopt(d.id).then((ok) => {
-            if (ok) this.counters.adopted++;
+            if (!ok) return;
+            this.counters.adopted++;
+            void this.control.policies.adopted(d.id);
           });
         },
         this.config.dialog.leaseSeconds * 1000 + 100,

@@ -28,7 +28,10 @@ import type { FeaturesConfig } from '../features/features-config.js';
 import { destinationOf } from '../routing/resolve.js';
 import type { ActionsConfig } from './actions-config.js';
 import { MemoryParkStore, RedisParkStore, type ParkStore } from './park.js';
+import { RedisPolicyMarks } from './policy-marks.js';
 import { Recording, type MediaServerOf } from './recording.js';
+import { recordsAtSetup, RoutePolicies, type PolicyResult } from './route-policies.js';
+import type { RoutePolicy } from './route-policy-config.js';
 import { RuntimePolicy } from './runtime-policy.js';
 import { bumpVersion, SdpMemory } from './sdp-memory.js';
 
@@ -49,6 +52,8 @@ export interface CallControlDeps {
   readonly keyPrefix?: string;
   /** the profile-key template of a route's concurrency limit (`route:<name>` when it has none) */
   readonly concurrencyKey?: (route: string) => string;
+  /** a route's `policies` in the current config (re-armed on a core adopting a call) */
+  readonly routePolicies?: (route: string) => readonly RoutePolicy[];
 }
 
 export interface TransferOutcome {
@@ -87,6 +92,8 @@ export class CallControl {
   readonly policy = new RuntimePolicy();
   readonly recording: Recording;
   readonly parkSlots: ParkStore;
+  /** the routes' scheduled actions (`routes[].policies`), run through this class's methods */
+  readonly policies: RoutePolicies;
   /** the parties' last SDP, for holds without an operator-supplied SDP */
   readonly sdp = new SdpMemory();
   private readonly log: Logger;
@@ -128,6 +135,15 @@ export class CallControl {
             d.actions.referWaitMs + 30_000,
           )
         : new MemoryParkStore(p.firstSlot, p.lastSlot, p.timeoutSeconds * 1000, this.clock);
+    this.policies = new RoutePolicies({
+      store: d.store,
+      events: d.events,
+      clock: this.clock,
+      run: (id, policy) => this.runPolicy(id, policy),
+      log: this.log,
+      lookup: d.routePolicies ?? (() => []),
+      marks: d.redis != null ? new RedisPolicyMarks(d.redis, d.keyPrefix ?? 'strata') : null,
+    });
   }
 
   start(): void {
@@ -137,6 +153,7 @@ export class CallControl {
   stop(): void {
     this.collector.close();
     this.parkSlots.close();
+    this.policies.close();
     for (const t of this.timers) this.clock.clearTimer(t);
     this.timers.clear();
   }
@@ -309,17 +326,22 @@ export class CallControl {
 
   /**
    * An initial INVITE (any route): only the core may send the media-layer headers, so a
-   * client's copies go; then the recording mark (dialog-mode routes).
+   * client's copies go; then the recording mark (dialog-mode routes; `record: true` or a
+   * `record` policy at 0 s).
    */
   markInvite(
     req: SipRequest,
-    route: { readonly record?: boolean | undefined } | null,
+    route: {
+      readonly record?: boolean | undefined;
+      readonly policies?: readonly RoutePolicy[] | undefined;
+    } | null,
     tracked: boolean,
   ): void {
     try {
       const parker = this.d.actions.park.parkerHeader;
       if (req.headers.has(parker)) req.headers.remove(parker);
-      this.recording.mark(req, route, tracked);
+      const record = route !== null && (route.record === true || recordsAtSetup(route.policies));
+      this.recording.mark(req, route === null ? null : { record }, tracked);
     } catch (err) {
       this.log.debug({ err }, 'call control skipped an INVITE');
     }
@@ -479,6 +501,7 @@ export class CallControl {
       ...this.counters,
       pendingDigits: this.collector.size,
       policy: this.policy.snapshot(),
+      routePolicies: this.policies.stats(),
     };
   }
 
@@ -517,9 +540,54 @@ export class CallControl {
     }
   }
 
+  /**
+   * One route policy's action, through the admin API's methods (`by: policy` where they
+   * take an initiator). Never throws: the outcome is the result.
+   */
+  private async runPolicy(id: string, p: RoutePolicy): Promise<PolicyResult> {
+    const status = (o: SendOutcome): number | null => ('status' in o ? o.status : null);
+    switch (p.action) {
+      case 'end': {
+        if (!(await this.end(id, 'policy'))) return { ok: false, error: 'no-such-dialog' };
+        this.counters.policyEnded++;
+        return { ok: true };
+      }
+      case 'transfer': {
+        const r = await this.transfer(id, p.party, p.target);
+        if ('error' in r) return { ok: false, error: r.error };
+        const detail = { referTo: r.referTo, refer: status(r.refer), notify: r.notify };
+        return r.notify !== null && r.notify >= 200 && r.notify < 300
+          ? { ok: true, detail }
+          : { ok: false, error: `transfer not completed (${JSON.stringify(detail)})` };
+      }
+      case 'hold':
+      case 'resume': {
+        const r = await this.hold(id, p.party, null, p.action === 'hold');
+        if ('error' in r) return { ok: false, error: r.error };
+        const st = status(r.reinvite);
+        return st !== null && st >= 200 && st < 300
+          ? { ok: true, detail: { reinvite: st } }
+          : { ok: false, error: `re-INVITE answered ${st ?? 'not at all'}` };
+      }
+      case 'park': {
+        const r = await this.park(id, p.party, 'policy');
+        if ('error' in r) return { ok: false, error: r.error };
+        return r.slot !== null
+          ? { ok: true, detail: { slot: r.slot, server: r.server } }
+          : { ok: false, error: `park not completed (NOTIFY ${r.notify ?? 'none'})` };
+      }
+      case 'record':
+      case 'stop-record': {
+        const r = await this.recording.toggle(id, p.action === 'record', 'policy');
+        return 'error' in r ? { ok: false, error: r.error } : { ok: true, detail: r };
+      }
+    }
+  }
+
   private onDialogEvent(e: DialogEvent): void {
     // a call's recording stops before it ends, and starts once it is answered
     if (e.type === 'terminated') {
+      this.policies.terminated(e.state);
       this.recording.terminated(e.state);
       this.collector.forget(e.state.id);
       this.sdp.forget(e.state.callId);
@@ -528,7 +596,10 @@ export class CallControl {
     if (e.type === 'refer' && referee !== undefined)
       this.publishTransfer(e.state, { referTo: e.referTo, status: e.status, by: 'core' }, referee);
     else this.d.events.fromDialog(e);
-    if (e.type === 'confirmed') this.recording.confirmed(e.state);
+    if (e.type === 'confirmed') {
+      this.recording.confirmed(e.state);
+      this.policies.confirmed(e.state);
+    }
     if (e.type === 'refer' && e.status !== null && e.status >= 200) {
       const waiters = this.referWaiters.get(e.state.callId);
       if (waiters !== undefined) for (const w of [...waiters]) w(e.status);

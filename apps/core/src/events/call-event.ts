@@ -21,6 +21,8 @@ export type CallEventType =
   | 'recording-stopped'
   | 'dtmf'
   | 'action-refused'
+  /** a route policy ran (issue #14): its action, time and outcome */
+  | 'policy'
   | 'ended';
 
 /** Who asked for something: a party's own SIP request, or the core (admin API, feature code, policy). */
