@@ -80,7 +80,7 @@ describe('routes[].policies schema', () => {
     [{ action: 'end' }, 'no time'],
     [{ afterAnsweredSeconds: 5, action: 'explode' }, 'unknown action'],
     [{ afterAnsweredSeconds: 5, action: 'transfer', party: 'x', target: 'sip:a@b' }, 'bad party'],
-  ])('rejects %j (%s)', (policy) => {
+  ] as [unknown, string][])('rejects %j (%s)', (policy) => {
     expect(routePolicySchema.safeParse(policy).success).toBe(false);
   });
 
