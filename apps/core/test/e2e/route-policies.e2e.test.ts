@@ -29,7 +29,6 @@ import { TestRedis } from './support/redis.js';
 
 const dir = tempDir('route-policies');
 let edge: AppProcess;
-let core: AppProcess;
 let redisServer: TestRedis;
 let redis: RedisClient;
 let P: Record<string, number>;
@@ -66,7 +65,7 @@ beforeAll(async () => {
   redisServer = await TestRedis.start();
   redis = createRedisClient({ mode: 'standalone', host: '127.0.0.1', port: redisServer.port });
   const media = [{ mediaGroup: 'media' }];
-  core = await startCore(dir, 'core-1', P['core']!, {
+  await startCore(dir, 'core-1', P['core']!, {
     store: { kind: 'redis', redis: { host: '127.0.0.1', port: redisServer.port } },
     registrar: { natKeepaliveSeconds: 0 },
     dialog: { keepaliveIntervalSeconds: 0 },
@@ -176,7 +175,7 @@ describe('route policies (sipp through edge and core)', () => {
     expect(rb.code, rb.errors).toBe(0); // check_it: a=sendonly, then a=sendrecv, then BYE
     const cdr = await until(
       'CDR',
-      () => cdrs().find((c) => c['toUri'] !== undefined && String(c['toUri']).includes('held')),
+      () => cdrs().find((c) => typeof c['toUri'] === 'string' && c['toUri'].includes('held')),
       5000,
     );
     expect(cdr).toMatchObject({ hangupParty: 'proxy', hangupReason: 'policy' });
