@@ -68,37 +68,43 @@ const targetSchema = z.union([
   z.object({ lcr: z.union([z.literal(true), z.string()]) }),
 ]);
 
-export const routeSchema = z.object({
-  name: z.string().min(1),
-  match: z
-    .object({
-      methods: z.array(z.string()).optional(),
-      /** regular expression over the Request-URI user part */
-      user: z.string().optional(),
-      /** Request-URI user starts with one of these (dialled prefix) */
-      prefix: z.array(z.string()).optional(),
-      domain: z.array(z.string()).optional(),
-      /** source addresses (CIDR) */
-      source: z.array(z.string()).optional(),
-      /** header name → regular expression over its first value */
-      headers: z.record(z.string()).optional(),
-    })
-    .default({}),
-  /** omitted: dialog for INVITE, transaction for other requests (ARCHITECTURE.md §4) */
-  mode: z.enum(['stateless', 'transaction', 'dialog']).optional(),
-  /** alternatives tried in order: the first that yields targets is used */
-  targets: z.array(targetSchema).min(1),
-  /** per-route call limit (0 = off) */
-  maxDurationSeconds: z.number().int().min(0).default(0),
-  /** per-route limit on ringing (omitted → dialog.earlyTimeoutSeconds); then CANCEL + 408 */
-  earlyTimeoutSeconds: z.number().int().min(1).optional(),
-  /** concurrent-call profile key template, e.g. "account:${from.user}"; limit 0 = off */
-  concurrency: z.object({ key: z.string(), limit: z.number().int().min(0) }).optional(),
-  /** record the calls of this route (issue #14): X-Strata-Record on the INVITE to a media server */
-  record: z.boolean().optional(),
-  /** mid-call actions timed from the answer (issue #14, docs/call-control.md "Route policies") */
-  policies: routePoliciesSchema,
-});
+export const routeSchema = z
+  .object({
+    name: z.string().min(1),
+    match: z
+      .object({
+        methods: z.array(z.string()).optional(),
+        /** regular expression over the Request-URI user part */
+        user: z.string().optional(),
+        /** Request-URI user starts with one of these (dialled prefix) */
+        prefix: z.array(z.string()).optional(),
+        domain: z.array(z.string()).optional(),
+        /** source addresses (CIDR) */
+        source: z.array(z.string()).optional(),
+        /** header name → regular expression over its first value */
+        headers: z.record(z.string()).optional(),
+      })
+      .default({}),
+    /** omitted: dialog for INVITE, transaction for other requests (ARCHITECTURE.md §4) */
+    mode: z.enum(['stateless', 'transaction', 'dialog']).optional(),
+    /** alternatives tried in order: the first that yields targets is used */
+    targets: z.array(targetSchema).min(1),
+    /** per-route call limit (0 = off) */
+    maxDurationSeconds: z.number().int().min(0).default(0),
+    /** per-route limit on ringing (omitted → dialog.earlyTimeoutSeconds); then CANCEL + 408 */
+    earlyTimeoutSeconds: z.number().int().min(1).optional(),
+    /** concurrent-call profile key template, e.g. "account:${from.user}"; limit 0 = off */
+    concurrency: z.object({ key: z.string(), limit: z.number().int().min(0) }).optional(),
+    /** record the calls of this route (issue #14): X-Strata-Record on the INVITE to a media server */
+    record: z.boolean().optional(),
+    /** mid-call actions timed from the answer (issue #14, docs/call-control.md "Route policies") */
+    policies: routePoliciesSchema,
+  })
+  // only the dialog layer knows when a call is answered and ends
+  .refine((r) => (r.policies ?? []).length === 0 || r.mode === undefined || r.mode === 'dialog', {
+    message: 'policies need a dialog-mode route (mode omitted or dialog)',
+    path: ['policies'],
+  });
 
 export type RouteConfig = z.infer<typeof routeSchema>;
 export type MediaGroupConfig = z.infer<typeof mediaGroupSchema>;

@@ -84,6 +84,14 @@ describe('routes[].policies schema', () => {
     expect(routePolicySchema.safeParse(policy).success).toBe(false);
   });
 
+  it('policies need a dialog-mode route', () => {
+    const route = { name: 'r', targets: [{ mediaGroup: 'media' }], policies: PREPAID };
+    expect(routeSchema.safeParse({ ...route, mode: 'transaction' }).success).toBe(false);
+    expect(routeSchema.safeParse({ ...route, mode: 'stateless' }).success).toBe(false);
+    expect(routeSchema.safeParse({ ...route, mode: 'dialog' }).success).toBe(true);
+    expect(routeSchema.safeParse({ ...route, mode: 'stateless', policies: [] }).success).toBe(true);
+  });
+
   it('record at 0 s is a setup-time mark (= record: true); later it is not', () => {
     expect(recordsAtSetup(PREPAID)).toBe(true);
     expect(recordsAtSetup([{ afterAnsweredSeconds: 5, action: 'record' }])).toBe(false);
@@ -277,6 +285,30 @@ describe('RoutePolicies scheduling', () => {
     survivor.terminated({ ...s, state: 'terminated' });
     await vi.advanceTimersByTimeAsync(0);
     expect(marks.calls.has(s.callId)).toBe(false);
+  });
+
+  it('adopted while still ringing: armed from the marks when answered here; other answered calls cost no lookup', async () => {
+    const marks = new SharedMarks();
+    const load = vi.spyOn(marks, 'load');
+    const s = recordedDialog();
+    const early: DialogState = { ...s, state: 'early', answeredAt: null };
+    await store.put(early);
+    await marks.routed(s.callId, 'prepaid', PREPAID);
+    const p = make(marks);
+    await p.adopted(early.id);
+    expect(vi.getTimerCount()).toBe(0);
+    await store.put({ ...s, version: early.version + 1 }); // the tracker commits, then reports
+    p.confirmed(s);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(vi.getTimerCount()).toBe(3);
+    expect(load).toHaveBeenCalledTimes(1);
+    // a call answered on its own core without policies: no marks lookup at all
+    const other: DialogState = { ...s, id: 'other', callId: 'other-call' };
+    await store.put(other);
+    p.confirmed(other);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(load).toHaveBeenCalledTimes(1);
+    p.close();
   });
 
   it('adopting twice (or a call without marks) arms nothing more', async () => {

@@ -49,6 +49,8 @@ export class RoutePolicies {
   private readonly pending = new Map<string, { route: string; policies: readonly RoutePolicy[] }>();
   /** dialog id → its armed timers */
   private readonly armed = new Map<string, Armed>();
+  /** Call-IDs adopted from another core while still ringing: armed from the marks at the answer */
+  private readonly adoptedEarly = new Set<string>();
   readonly counters = { armed: 0, fired: 0, failed: 0, cancelled: 0, rearmed: 0 };
 
   constructor(private readonly d: RoutePoliciesDeps) {}
@@ -71,7 +73,7 @@ export class RoutePolicies {
       return;
     }
     // answered on a core that adopted the early dialog: the marks say which route
-    if (this.d.marks !== null) void this.rearm(s.id);
+    if (this.adoptedEarly.delete(s.callId)) void this.rearm(s.id);
   }
 
   /** This core took the dialog over (failover): re-arm what the dead core had not run. */
@@ -80,6 +82,7 @@ export class RoutePolicies {
   }
 
   terminated(s: DialogState): void {
+    this.adoptedEarly.delete(s.callId);
     const a = this.armed.get(s.id);
     if (a !== undefined) {
       for (const t of a.timers) this.d.clock.clearTimer(t);
@@ -107,6 +110,7 @@ export class RoutePolicies {
     for (const a of this.armed.values()) for (const t of a.timers) this.d.clock.clearTimer(t);
     this.armed.clear();
     this.pending.clear();
+    this.adoptedEarly.clear();
   }
 
   stats(): Record<string, number> {
@@ -123,6 +127,7 @@ export class RoutePolicies {
   private async rearm(dialogId: string): Promise<void> {
     try {
       const s = await this.d.store.get(dialogId);
+      if (s?.state === 'early') this.adoptedEarly.add(s.callId);
       if (s === null || s.state !== 'confirmed' || this.armed.has(s.id)) return;
       const marks = await this.d.marks?.load(s.callId);
       if (marks === null || marks === undefined) return;
