@@ -49,7 +49,18 @@ process.on('message', (m: { type: string }) => {
 });
 
 if (mode === 'raw' || mode === 'spin') {
-  const s = dgram.createSocket({ type: 'udp4', recvBufferSize: RCVBUF });
+  // BENCH_RAW_LOOKUP=literal: the raw relay answers dgram's address lookup at
+  // once, as SipTransport's UDP sockets do (dns.lookup costs a nextTick per send)
+  const lookup =
+    process.env.BENCH_RAW_LOOKUP === 'literal'
+      ? (host: string, _o: unknown, cb: (e: null, a: string, f: number) => void): void =>
+          cb(null, host, 4)
+      : undefined;
+  const s = dgram.createSocket({
+    type: 'udp4',
+    recvBufferSize: RCVBUF,
+    ...(lookup ? { lookup } : {}),
+  });
   const spinNs = mode === 'spin' ? BigInt(Math.round(Number(process.argv[4]) * 1000)) : 0n;
   s.on('message', (buf) => {
     count++;

@@ -1,5 +1,7 @@
 /** A UDP listener: one dgram socket, one datagram = one message (RFC 3261 §18.3). */
 import dgram from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { familyOf, normalizeAddress } from './address.js';
 import type { ListenerConfig } from './config.js';
@@ -36,6 +38,7 @@ export class UdpListener {
       ipv6Only: familyOf(config.address) === 6,
       ...(config.recvBufferSize !== undefined ? { recvBufferSize: config.recvBufferSize } : {}),
       ...(config.sendBufferSize !== undefined ? { sendBufferSize: config.sendBufferSize } : {}),
+      lookup: literalLookup,
     });
     this.socket.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) =>
       onDatagram(this, msg, rinfo),
@@ -120,4 +123,20 @@ export class UdpListener {
       }
     });
   }
+}
+
+/**
+ * dgram passes every send's address through `lookup`; dns.lookup answers an
+ * IP literal on the next tick, so each datagram cost one more nextTick. The
+ * transport only hands IP literals to its sockets (names are resolved
+ * before), so those are answered at once; anything else goes to dns.lookup.
+ */
+function literalLookup(
+  hostname: string,
+  options: LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dnsLookup(hostname, options, callback);
 }
