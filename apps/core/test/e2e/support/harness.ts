@@ -456,7 +456,26 @@ export async function listening(port: number): Promise<void> {
   );
 }
 
+/**
+ * Whether something has bound UDP `port`. Read from /proc/net/udp{,6} on Linux: probing by
+ * binding the port ourselves races the sipp being started — a sipp that tries to bind while
+ * the probe holds the port fails and exits (seen as a CI flake). Elsewhere: the bind probe.
+ */
 function isUdpBound(port: number): Promise<boolean> {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  try {
+    for (const table of ['/proc/net/udp', '/proc/net/udp6']) {
+      if (!existsSync(table)) continue;
+      // each row: "sl local_address rem_address …", local_address = ADDR:PORT in hex
+      for (const row of readFileSync(table, 'latin1').split('\n').slice(1)) {
+        const local = row.trim().split(/\s+/)[1];
+        if (local !== undefined && `${local} `.endsWith(hex)) return Promise.resolve(true);
+      }
+    }
+    if (existsSync('/proc/net/udp')) return Promise.resolve(false);
+  } catch {
+    // fall through to the bind probe
+  }
   return new Promise((resolve) => {
     const s = dgram.createSocket('udp4');
     s.once('error', () => {
