@@ -161,7 +161,9 @@ export const coreConfigSchema = z.object({
     media: {
       algorithm: 'hash-callid',
       targets: [{ uri: 'sip:127.0.0.1:5080', weight: 1 }],
-      probe: {},
+      // the embedded demo's stand-in, `sipp -sn uas -p 5080`, answers no OPTIONS: probing it
+      // would mark it down within seconds (480). Groups a config defines probe by default.
+      probe: { enabled: false },
       failoverOn: [500, 502, 503, 504, 408],
     },
   }),
