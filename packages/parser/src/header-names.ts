@@ -95,63 +95,6 @@ export function hotHeaderOf(lowerName: string): HotHeader {
 }
 
 /**
- * Classify a header name straight from the source text without allocating:
- * called once per header line on the hot path.
- */
-export function classifyHeaderName(src: string, start: number, end: number): HotHeader {
-  const len = end - start;
-  const c0 = src.charCodeAt(start) | 0x20;
-  switch (len) {
-    case 1:
-      switch (c0) {
-        case 0x76 /* v */:
-          return HotHeader.Via;
-        case 0x69 /* i */:
-          return HotHeader.CallId;
-        case 0x6c /* l */:
-          return HotHeader.ContentLength;
-        case 0x66 /* f */:
-          return HotHeader.From;
-        case 0x74 /* t */:
-          return HotHeader.To;
-        case 0x6d /* m */:
-          return HotHeader.Contact;
-        default:
-          return HotHeader.Other;
-      }
-    case 2:
-      return c0 === 0x74 && (src.charCodeAt(start + 1) | 0x20) === 0x6f
-        ? HotHeader.To
-        : HotHeader.Other;
-    case 3:
-      return c0 === 0x76 && eqLower(src, start, 'via') ? HotHeader.Via : HotHeader.Other;
-    case 4:
-      if (c0 === 0x63 && eqLower(src, start, 'cseq')) return HotHeader.CSeq;
-      if (c0 === 0x66 && eqLower(src, start, 'from')) return HotHeader.From;
-      if (c0 === 0x64 && eqLower(src, start, 'date')) return HotHeader.Date;
-      return HotHeader.Other;
-    case 5:
-      return c0 === 0x72 && eqLower(src, start, 'route') ? HotHeader.Route : HotHeader.Other;
-    case 7:
-      if (c0 === 0x63) {
-        if (eqLower(src, start, 'call-id')) return HotHeader.CallId;
-        if (eqLower(src, start, 'contact')) return HotHeader.Contact;
-      }
-      return HotHeader.Other;
-    case 12:
-      if (c0 === 0x6d && eqLower(src, start, 'max-forwards')) return HotHeader.MaxForwards;
-      if (c0 === 0x72 && eqLower(src, start, 'record-route')) return HotHeader.RecordRoute;
-      return HotHeader.Other;
-    case 14:
-      return c0 === 0x63 && eqLower(src, start, 'content-length')
-        ? HotHeader.ContentLength
-        : HotHeader.Other;
-    default:
-      return HotHeader.Other;
-  }
-}
-
-/**
  * A header name packed into four small integers, 7 bits per character after
  * `| 0x20` (case folding; injective on token characters): characters 0-3,
  * 4-7, 8-11 and 12-13, each part below 2^28, so every part is a small
@@ -237,16 +180,6 @@ export function classifyHeaderKey(
     default:
       return HotHeader.Other;
   }
-}
-
-function eqLower(src: string, start: number, lower: string): boolean {
-  for (let i = 1; i < lower.length; i++) {
-    if ((src.charCodeAt(start + i) | 0x20) !== lower.charCodeAt(i)) {
-      // '-' | 0x20 is still '-', so the OR trick is safe for the names above.
-      return false;
-    }
-  }
-  return true;
 }
 
 /** Headers whose values are comma-separated lists (RFC 3261 §7.3.1). */

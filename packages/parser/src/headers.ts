@@ -9,7 +9,6 @@
  */
 import {
   canonicalHeaderName,
-  classifyHeaderName,
   HotHeader,
   hotHeaderOf,
   normalizeHeaderName,
@@ -753,4 +752,4 @@ const HOT_NAMES: Record<HotHeader, string> = {
   [HotHeader.Date]: 'date',
 };
 
-export { classifyHeaderName, SLOTS as HEADER_SLOTS };
+export { SLOTS as HEADER_SLOTS };
