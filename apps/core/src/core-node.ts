@@ -236,6 +236,9 @@ export class CoreNode {
       router: (req, source) => this.route(req, source),
       recordRoute: (req, target) => this.recordRoute(req, target),
       onFailure: (ctx) => this.router.onFailure(ctx),
+      // forwarding on 600 Busy Everywhere (forwarding.busyStatuses); the router lets
+      // nothing else add branches after a 6xx
+      failureHookAfter6xx: true,
       onUpstreamResponse: (res, req) => this.observeResponse(res, req),
       isLocalRoute: (route: NameAddr) => this.isOurs(route.uri),
       timerC: config.transaction.timerCSeconds * 1000,

@@ -47,6 +47,7 @@ async function fail(
     responses: statuses.map((s) => response(req, s)),
     bestStatus: statuses[0]!,
     round: 0,
+    after6xx: statuses.some((s) => s >= 600),
     addTargets: (t) => added.push(...t),
   });
   return added;
@@ -60,6 +61,7 @@ function setup(
   options: {
     header?: 'history-info' | 'diversion';
     maxHops?: number;
+    busyStatuses?: (486 | 600)[];
     registered?: Record<string, number>;
   } = {},
 ): { fwd: CallForwarding; lcr: LcrRouter } {
@@ -75,7 +77,11 @@ function setup(
   const table = b.build();
   const lcr = new LcrRouter(config, carriers, { get: () => table } as unknown as RateTables, log);
   const fwd = new CallForwarding(
-    forwardingSchema.parse({ header: options.header, maxHops: options.maxHops }),
+    forwardingSchema.parse({
+      header: options.header,
+      maxHops: options.maxHops,
+      busyStatuses: options.busyStatuses,
+    }),
     {
       store,
       contacts: (aor) => {
@@ -200,6 +206,38 @@ describe('call forwarding', () => {
         diversions: [{ from: `sip:alice@${D}`, to: `sip:bob@${D}`, reason: 'busy' }],
       },
     });
+  });
+
+  it('busy: a 600 Busy Everywhere forwards like a 486 (default busyStatuses)', async () => {
+    const { fwd } = setup({ alice: { busy: 'bob' } });
+    const req = invite('alice');
+    await fwd.route(req);
+    const next = await fail(fwd, req, 600);
+    expect(next[0]!.uri).toBe('sip:bob@10.0.0.1:5002');
+    expect(header(next[0], 'History-Info')).toContain(`<sip:bob@${D};cause=486>`);
+  });
+
+  it('busyStatuses [486]: a 600 ends the call as RFC 3261 §16.7 item 5 says', async () => {
+    const { fwd } = setup({ alice: { busy: 'bob' } }, { busyStatuses: [486] });
+    const req = invite('alice');
+    await fwd.route(req);
+    expect(await fail(fwd, req, 600)).toEqual([]);
+  });
+
+  it('a 6xx that is not busy ends the call, even when another phone was unreachable', async () => {
+    const { fwd } = setup({ alice: { busy: 'bob', unreachable: 'carol' } });
+    const req = invite('alice');
+    await fwd.route(req);
+    expect(await fail(fwd, req, 480, 603)).toEqual([]);
+  });
+
+  it('after a forward only the new user’s answers count: alice’s 486 does not make bob busy', async () => {
+    const { fwd } = setup({ alice: { busy: 'bob' }, bob: { busy: 'carol' } });
+    const req = invite('alice');
+    await fwd.route(req);
+    expect((await fail(fwd, req, 486))[0]!.uri).toBe('sip:bob@10.0.0.1:5002');
+    // bob's phone: 480 (unreachable; bob forwards only on busy) → nothing more
+    expect(await fail(fwd, req, 486, 480)).toEqual([]);
   });
 
   it('no answer after N s: the branches get N s of ringing; a 408 after N s goes to the no-answer target', async () => {

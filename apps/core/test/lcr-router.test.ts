@@ -48,6 +48,7 @@ async function fail(
     responses: [response(req, status, extra)],
     bestStatus: status,
     round: 0,
+    after6xx: status >= 600,
     addTargets: (t) => added.push(...t),
   };
   await router.onFailure(ctx);

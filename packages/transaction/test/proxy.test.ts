@@ -423,6 +423,61 @@ describe('stateful proxy: transport errors, failure hook', () => {
     expect(s.caller.responses().map((r) => r.status)).toEqual([100, 180, 200]);
   });
 
+  it('after a 6xx the failure hook does not run (§16.7 item 5: no new branches)', () => {
+    let rounds = 0;
+    const s = setupProxy({
+      onFailure: (ctx) => {
+        rounds++;
+        ctx.addTargets([target('10.0.0.3')]);
+      },
+    });
+    s.callees[0].answer = () => [600];
+    s.invite();
+    s.h.timers.advance(0);
+    expect(rounds).toBe(0);
+    expect(s.callees[1].requests('INVITE')).toHaveLength(0);
+    expect(finals(s)).toEqual([600]);
+  });
+
+  it('failureHookAfter6xx: the hook sees the 6xx and its targets retarget the call', () => {
+    const seen: boolean[] = [];
+    const s = setupProxy({
+      failureHookAfter6xx: true,
+      onFailure: (ctx) => {
+        seen.push(ctx.after6xx);
+        if (ctx.round === 0) ctx.addTargets([target('10.0.0.3')]);
+      },
+    });
+    s.callees[0].answer = () => [600];
+    s.callees[1].answer = () => [486];
+    s.invite();
+    s.h.timers.advance(0);
+    expect(seen).toEqual([true, false]);
+    expect(s.callees[1].requests('INVITE')).toHaveLength(1);
+    // the retarget's own answer goes up, not the earlier 600 that §16.7 item 6 would prefer
+    expect(finals(s)).toEqual([486]);
+  });
+
+  it('failureHookAfter6xx: a retarget can answer the call; a hook that adds nothing leaves the 6xx', () => {
+    const answered = setupProxy({
+      failureHookAfter6xx: true,
+      onFailure: (ctx) => {
+        if (ctx.round === 0) ctx.addTargets([target('10.0.0.3')]);
+      },
+    });
+    answered.callees[0].answer = () => [600];
+    answered.callees[1].answer = () => [180, 200];
+    answered.invite();
+    answered.h.timers.advance(0);
+    expect(answered.caller.responses().map((r) => r.status)).toEqual([100, 180, 200]);
+
+    const declined = setupProxy({ failureHookAfter6xx: true, onFailure: () => undefined });
+    declined.callees[0].answer = () => [603];
+    declined.invite();
+    declined.h.timers.advance(0);
+    expect(finals(declined)).toEqual([603]);
+  });
+
   it('an async failure hook, and one that gives up (best response sent)', async () => {
     const s = setupProxy({
       onFailure: async (ctx) => {
@@ -588,3 +643,10 @@ describe('stateful proxy: upstream observer', () => {
     expect(s.caller.responses(486)).toHaveLength(1);
   });
 });
+
+function finals(s: ReturnType<typeof setupProxy>): number[] {
+  return s.caller
+    .responses()
+    .filter((r) => r.status >= 200)
+    .map((r) => r.status);
+}

@@ -1,14 +1,17 @@
 /**
  * Per-user call forwarding (issue #13) for INVITEs routed to a user of ours: unconditional
- * at routing time; busy (486), no answer (the user's contacts ring `noAnswerSeconds`,
+ * at routing time; busy (486 or 600, `busyStatuses`), no answer (the user's contacts ring `noAnswerSeconds`,
  * their branch timer), unreachable (408/480/503, or no registration) from the proxy's
  * failure hook. A target is another user (their contacts, their own forwarding applies)
  * or an external number (least-cost routing). The forwarded INVITE carries History-Info
  * or Diversion. Loops stop: a call is never forwarded to a user already in its history
  * (482 Loop Detected) nor more than `maxHops` times (483 Too Many Hops).
  *
- * A 600 Busy Everywhere is not forwarded: after a 6xx a proxy "MUST NOT create any new
- * branches" (RFC 3261 §16.7 item 5), so the failure hook does not run.
+ * 600 Busy Everywhere: RFC 3261 §16.7 item 5 says a proxy "MUST NOT create any new branches"
+ * after a 6xx. Forwarding on busy is the callee's own instruction for calls it declines as
+ * busy, and §21.6.1 defines 600 as exactly that ("the callee is busy"), so by default a 600
+ * forwards like a 486: the proxy runs the failure hook after a 6xx for forwarding only, and
+ * the forward replaces the 600 as the call's answer. `busyStatuses: [486]` keeps to §16.7.
  */
 import { isSipUri, isTelUri, parseUri, type SipRequest } from '@strata/parser';
 import type { FailureContext, ProxyTarget } from '@strata/transaction';
@@ -34,6 +37,8 @@ interface Ringing {
   settings: ForwardingSettings;
   history: CallHistory;
   startedAt: number;
+  /** responses of the context before this user's contacts rang (an earlier forward's) */
+  earlier: number;
 }
 
 type Target = { kind: 'user'; aor: string } | { kind: 'number'; number: string };
@@ -67,7 +72,7 @@ export class CallForwarding {
       aor = null;
     }
     if (aor === null) return { targets: [] };
-    return this.resolve(req, aor, new CallHistory(req, aor));
+    return this.resolve(req, aor, new CallHistory(req, aor), 0);
   }
 
   owns(req: SipRequest): boolean {
@@ -93,14 +98,24 @@ export class CallForwarding {
     const reason = this.classify(ctx, r);
     const to = reason === null ? undefined : r.settings[reason];
     if (reason === null || to === undefined) return;
-    const outcome = await this.divert(ctx.request, r.aor, to, reason, r.history);
+    const outcome = await this.divert(
+      ctx.request,
+      r.aor,
+      to,
+      reason,
+      r.history,
+      ctx.responses.length,
+    );
     // a refused diversion (loop, hops) leaves the user's own answer (e.g. 486) standing
     if ('targets' in outcome) ctx.addTargets(outcome.targets);
   }
 
   private classify(ctx: FailureContext, r: Ringing): DiversionReason | null {
-    const statuses = ctx.responses.map((x) => x.status);
-    if (statuses.includes(486)) return 'busy';
+    // only this user's contacts' answers: a 486 of the user who forwarded here is not ours
+    const statuses = ctx.responses.slice(r.earlier).map((x) => x.status);
+    if (statuses.some((s) => (this.config.busyStatuses as readonly number[]).includes(s)))
+      return 'busy';
+    if (ctx.after6xx) return null; // a 6xx other than a busy one: the call ends (§16.7 item 5)
     const elapsed = (this.deps.now ?? Date.now)() - r.startedAt;
     if (
       r.settings.noAnswer !== undefined &&
@@ -112,7 +127,12 @@ export class CallForwarding {
     return null;
   }
 
-  private async resolve(req: SipRequest, aor: string, history: CallHistory): Promise<LcrOutcome> {
+  private async resolve(
+    req: SipRequest,
+    aor: string,
+    history: CallHistory,
+    earlier: number,
+  ): Promise<LcrOutcome> {
     let settings: ForwardingSettings | null;
     try {
       settings = await this.deps.store.get(aor);
@@ -121,11 +141,11 @@ export class CallForwarding {
       settings = null;
     }
     if (settings?.unconditional !== undefined)
-      return this.divert(req, aor, settings.unconditional, 'unconditional', history);
+      return this.divert(req, aor, settings.unconditional, 'unconditional', history, earlier);
     const contacts = await this.deps.contacts(aor);
     if (contacts.length === 0) {
       if (settings?.unreachable !== undefined)
-        return this.divert(req, aor, settings.unreachable, 'unreachable', history);
+        return this.divert(req, aor, settings.unreachable, 'unreachable', history, earlier);
       return { targets: [] };
     }
     const extra = history.headers(this.config.header);
@@ -146,6 +166,7 @@ export class CallForwarding {
         settings,
         history,
         startedAt: (this.deps.now ?? Date.now)(),
+        earlier,
       });
     return { targets };
   }
@@ -156,6 +177,7 @@ export class CallForwarding {
     to: string,
     reason: DiversionReason,
     history: CallHistory,
+    earlier: number,
   ): Promise<LcrOutcome> {
     const target = targetOf(to, from);
     if (target === null) {
@@ -175,7 +197,7 @@ export class CallForwarding {
     this.forwarded.set(req.callId, history);
     if (target.kind === 'user') {
       history.divert(from, target.aor, reason);
-      return this.resolve(req, target.aor, history);
+      return this.resolve(req, target.aor, history, earlier);
     }
     history.divert(from, `tel:+${target.number.replace(/^\+/, '')}`, reason);
     if (this.deps.lcr === null) return { reply: { status: 404, reason: 'No Route' } };

@@ -11,7 +11,7 @@ const target = z.string().min(1);
 export const forwardingSettingsSchema = z
   .object({
     unconditional: target.optional(),
-    /** after 486 Busy Here / 600 Busy Everywhere */
+    /** after a busy answer (`busyStatuses`: 486 Busy Here, 600 Busy Everywhere) */
     busy: target.optional(),
     /** after ringing `noAnswerSeconds` without an answer */
     noAnswer: target.optional(),
@@ -25,6 +25,14 @@ export const forwardingSchema = z
   .object({
     /** RFC 7044 History-Info or RFC 5806 Diversion on the forwarded INVITE */
     header: z.enum(['history-info', 'diversion']).default('history-info'),
+    /**
+     * Answers that count as busy. 600 is forwarded after the proxy's 6xx handling
+     * (RFC 3261 §16.7 item 5 forbids new branches after a 6xx; [486] keeps to it).
+     */
+    busyStatuses: z
+      .array(z.union([z.literal(486), z.literal(600)]))
+      .min(1)
+      .default([486, 600]),
     /** forwarding hops per call (counted in the call's History-Info/Diversion) */
     maxHops: z.number().int().min(1).max(20).default(5),
     /** rate table for forwards to external numbers */

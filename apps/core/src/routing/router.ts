@@ -108,6 +108,10 @@ export class CoreRouter {
   /** The proxy's failure hook: LCR failover, forwarding, media failover and sequential hunting. */
   onFailure(ctx: FailureContext): void | Promise<void> {
     const { lcr, forwarding } = this.features;
+    // RFC 3261 §16.7 item 5: no new branches after a 6xx; the proxy runs this hook after
+    // one only for call forwarding, which may treat 600 Busy Everywhere as busy
+    if (ctx.after6xx)
+      return forwarding?.owns(ctx.request) === true ? forwarding.onFailure(ctx) : undefined;
     if (lcr?.owns(ctx.request) === true) return lcr.onFailure(ctx);
     if (forwarding?.owns(ctx.request) === true) return forwarding.onFailure(ctx);
     const p = this.pending.get(ctx.request);

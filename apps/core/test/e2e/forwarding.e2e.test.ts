@@ -2,7 +2,8 @@
  * Call forwarding through real processes (issue #13): sipp caller → core → registered sipp
  * UAs, settings set through the admin API.
  * - busy: alice answers 486 → the call goes to bob, whose INVITE must carry History-Info
- *   with a cause (uas-diverted.xml fails the call otherwise);
+ *   with a cause (uas-diverted.xml fails the call otherwise); the same for a 600 Busy
+ *   Everywhere (forwarded by default, see CallForwarding);
  * - no answer after 1 s (a real short timer): alice rings, is CANCELled, bob answers; the
  *   config is switched to Diversion (RFC 5806) by a reload first;
  * - unconditional loop alice → bob → alice: the caller gets 482 Loop Detected.
@@ -119,6 +120,18 @@ describe('call forwarding (real processes)', () => {
       diversions: [{ from: 'sip:alice@127.0.0.1', to: 'sip:bob@127.0.0.1', reason: 'busy' }],
     });
     expect(cdr['disposition']).toBe('ANSWERED');
+  });
+
+  it('busy: alice answers 600 Busy Everywhere, the call is forwarded to bob and answered', async () => {
+    await forward('alice', { busy: 'bob' });
+    const alice = uasOn('uas-600.xml', P['alice']!, 1);
+    const bob = uasOn('uas-diverted.xml', P['bob']!, 1);
+    await Promise.all([listening(P['alice']!), listening(P['bob']!)]);
+    const r = await caller('uac.xml', 'alice').done;
+    expect(r.code, r.errors).toBe(0); // the caller got bob's 200, not alice's 600
+    expect((await alice.done).code).toBe(0); // the 600 was ACKed
+    const b = await bob.done;
+    expect(b.code, b.errors).toBe(0);
   });
 
   it('no answer after 1 s (Diversion after a config reload): alice rings, bob answers', async () => {

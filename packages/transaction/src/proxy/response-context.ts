@@ -40,6 +40,8 @@ export class ResponseContext implements ServerTransactionUser {
   private cancelled = false;
   /** a 6xx arrived: "it MUST NOT create any new branches in this context" */
   private sixxx = false;
+  /** the first branch whose response may be chosen: a retarget after a 6xx moves it */
+  private candidatesFrom = 0;
   /** > 0 while the router or the failure hook is still deciding */
   private busy = 0;
   /** branches are being started: completion is checked once they all are */
@@ -248,7 +250,8 @@ export class ResponseContext implements ServerTransactionUser {
   private checkCompletion(): void {
     if (this.finalSent || this.busy > 0 || this.starting) return;
     for (const b of this.branches) if (b.phase !== BRANCH_COMPLETED) return;
-    if (!this.cancelled && !this.sixxx) {
+    // after a 6xx the groups are gone; only a hook allowed to run after one may add targets
+    if (!this.cancelled && (!this.sixxx || this.proxy.failureHookAfter6xx)) {
       if (this.groups.length > 0) return this.startNextGroup();
       if (this.proxy.failureHook !== null && this.runFailureHook()) return;
     }
@@ -267,6 +270,7 @@ export class ResponseContext implements ServerTransactionUser {
       responses,
       bestStatus: best < 0 ? 408 : responses[best]!.status,
       round: this.failureRounds,
+      after6xx: this.sixxx,
       addTargets: (targets) => {
         for (const t of targets) added.push(t);
       },
@@ -291,22 +295,31 @@ export class ResponseContext implements ServerTransactionUser {
       return true;
     }
     if (added.length === 0) return false;
-    this.relay(added);
+    this.relayAdded(added);
     return true;
   }
 
   private afterFailureHook(added: ProxyTarget[]): void {
     this.busy--;
     if (this.finalSent) return;
-    if (added.length > 0 && !this.cancelled) this.relay(added);
+    if (added.length > 0 && !this.cancelled) this.relayAdded(added);
     else this.sendBest();
+  }
+
+  /** The hook's targets. After a 6xx they retarget the call: the responses so far step aside. */
+  private relayAdded(added: ProxyTarget[]): void {
+    if (this.sixxx) {
+      this.sixxx = false;
+      this.candidatesFrom = this.branches.length;
+    }
+    this.relay(added);
   }
 
   /** §16.7 item 6–7 and 9: choose, aggregate challenges, convert 503, forward. */
   private sendBest(): void {
     this.finalSent = true;
     this.groups = [];
-    const responses = this.branches.map((b) => b.final!);
+    const responses = this.branches.slice(this.candidatesFrom).map((b) => b.final!);
     const index = selectBestResponse(responses.map((r) => r.status));
     // "If there are no final responses in the context, the proxy MUST send a
     // 408 (Request Timeout) response to the server transaction."

@@ -45,6 +45,7 @@ export class StatefulProxy {
   /** null when not configured: the hot path never calls an empty hook */
   readonly recordRoute: RecordRouteHook | null;
   readonly failureHook: FailureHook | null;
+  readonly failureHookAfter6xx: boolean;
   readonly isLocalRoute: ((route: NameAddr) => boolean) | null;
   /** sees every response a response context sends upstream (null: not called) */
   readonly upstreamObserver: UpstreamObserver | null;
@@ -62,6 +63,7 @@ export class StatefulProxy {
     this.router = options.router;
     this.recordRoute = options.recordRoute ?? null;
     this.failureHook = options.onFailure ?? null;
+    this.failureHookAfter6xx = options.failureHookAfter6xx ?? false;
     this.isLocalRoute = options.isLocalRoute ?? null;
     this.upstreamObserver = options.onUpstreamResponse ?? null;
     this.supported = options.supported ?? [];

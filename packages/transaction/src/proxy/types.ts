@@ -49,6 +49,11 @@ export interface FailureContext {
   readonly bestStatus: number;
   /** how many times the hook ran for this context before (0 the first time) */
   readonly round: number;
+  /**
+   * A 6xx ended the branches (§16.7 item 5). Only hooks of a proxy built with
+   * `failureHookAfter6xx` see this true; targets they add retarget the call.
+   */
+  readonly after6xx: boolean;
   /** add targets; they start when the hook returns (or its promise settles) */
   addTargets(targets: readonly ProxyTarget[]): void;
 }
@@ -71,6 +76,15 @@ export interface StatefulProxyOptions {
   onUpstreamResponse?: UpstreamObserver;
   recordRoute?: RecordRouteHook;
   onFailure?: FailureHook;
+  /**
+   * Run the failure hook after a 6xx too (default false). §16.7 item 5 says
+   * the proxy "MUST NOT create any new branches in this context" after a 6xx;
+   * this is for a service acting on the callee's own instructions (forward my
+   * calls when I am busy) that treats a 600 Busy Everywhere as busy. Targets a
+   * hook adds then retarget the call: the earlier responses, the 6xx among
+   * them, are no longer candidates for the best response.
+   */
+  failureHookAfter6xx?: boolean;
   /** §16.4: the top Route names this proxy → it is removed before routing */
   isLocalRoute?: (route: NameAddr) => boolean;
   /** option tags accepted in Proxy-Require (§16.3 item 5) */
