@@ -110,20 +110,53 @@ export function headerNameKey(name: string): [number, number, number, number] {
   return k;
 }
 
-const K_TO = headerNameKey('to')[0];
-const K_VIA = headerNameKey('via')[0];
-const [K_CSEQ] = headerNameKey('cseq');
-const [K_FROM] = headerNameKey('from');
-const [K_DATE] = headerNameKey('date');
-const [K_ROUTE_0, K_ROUTE_1] = headerNameKey('route');
-const [K_CALL_ID_0, K_CALL_ID_1] = headerNameKey('call-id');
-const [K_CONTACT_0, K_CONTACT_1] = headerNameKey('contact');
-const [K_MAX_FORWARDS_0, K_MAX_FORWARDS_1, K_MAX_FORWARDS_2] = headerNameKey('max-forwards');
-const [K_RECORD_ROUTE_0, K_RECORD_ROUTE_1, K_RECORD_ROUTE_2] = headerNameKey('record-route');
-const [K_CONTENT_LENGTH_0, K_CONTENT_LENGTH_1, K_CONTENT_LENGTH_2, K_CONTENT_LENGTH_3] =
-  headerNameKey('content-length');
+/** Longest hot name ("content-length"): longer names are never hot. */
+const MAX_HOT_LENGTH = 14;
 
-/** classifyHeaderName for a name of `len` (≤ 14) token characters whose key is k0..k3. */
+/**
+ * The hot names (full and compact) as a small open-addressed table: entry e
+ * holds [length, k0, k1, k2, k3] at KEYS[5e] and its id at IDS[e]; SLOTS
+ * maps a hash of (length, k0) to an entry (0 = none, and entry 0 matches no
+ * name). One hash, one slot load and five compares replace a call into a
+ * switch per header line (the call was not inlined into the scan).
+ */
+const HOT_ENTRIES: [string, HotHeader][] = [
+  ...Object.entries<HotHeader>(HOT_BY_NAME),
+  ['v', HotHeader.Via],
+  ['i', HotHeader.CallId],
+  ['l', HotHeader.ContentLength],
+  ['f', HotHeader.From],
+  ['t', HotHeader.To],
+  ['m', HotHeader.Contact],
+];
+const KEYS = new Int32Array(5 * (HOT_ENTRIES.length + 1));
+const IDS = new Uint8Array(HOT_ENTRIES.length + 1);
+HOT_ENTRIES.forEach(([name, hot], i) => {
+  KEYS.set([name.length, ...headerNameKey(name)], 5 * (i + 1));
+  IDS[i + 1] = hot;
+});
+const SLOT_BITS = 6;
+const SLOTS = new Uint8Array(1 << SLOT_BITS);
+
+function slotOf(len: number, k0: number, mul: number): number {
+  return Math.imul(k0 + len, mul) >>> (32 - SLOT_BITS);
+}
+
+/** The first odd multiplier (from a fixed start) that puts every entry in its own slot. */
+const HASH_MUL = ((): number => {
+  for (let mul = 0x9e3779b1 | 0; ; mul += 2) {
+    SLOTS.fill(0);
+    let ok = true;
+    for (let e = 1; e <= HOT_ENTRIES.length && ok; e++) {
+      const slot = slotOf(KEYS[5 * e]!, KEYS[5 * e + 1]!, mul);
+      if (SLOTS[slot] !== 0) ok = false;
+      else SLOTS[slot] = e;
+    }
+    if (ok) return mul;
+  }
+})();
+
+/** The hot id of a name of `len` token characters whose key is k0..k3 (see headerNameKey). */
 export function classifyHeaderKey(
   len: number,
   k0: number,
@@ -131,55 +164,16 @@ export function classifyHeaderKey(
   k2: number,
   k3: number,
 ): HotHeader {
-  switch (len) {
-    case 1:
-      switch (k0) {
-        case 0x76 /* v */:
-          return HotHeader.Via;
-        case 0x69 /* i */:
-          return HotHeader.CallId;
-        case 0x6c /* l */:
-          return HotHeader.ContentLength;
-        case 0x66 /* f */:
-          return HotHeader.From;
-        case 0x74 /* t */:
-          return HotHeader.To;
-        case 0x6d /* m */:
-          return HotHeader.Contact;
-        default:
-          return HotHeader.Other;
-      }
-    case 2:
-      return k0 === K_TO ? HotHeader.To : HotHeader.Other;
-    case 3:
-      return k0 === K_VIA ? HotHeader.Via : HotHeader.Other;
-    case 4:
-      if (k0 === K_CSEQ) return HotHeader.CSeq;
-      if (k0 === K_FROM) return HotHeader.From;
-      if (k0 === K_DATE) return HotHeader.Date;
-      return HotHeader.Other;
-    case 5:
-      return k0 === K_ROUTE_0 && k1 === K_ROUTE_1 ? HotHeader.Route : HotHeader.Other;
-    case 7:
-      if (k0 === K_CALL_ID_0 && k1 === K_CALL_ID_1) return HotHeader.CallId;
-      if (k0 === K_CONTACT_0 && k1 === K_CONTACT_1) return HotHeader.Contact;
-      return HotHeader.Other;
-    case 12:
-      if (k0 === K_MAX_FORWARDS_0 && k1 === K_MAX_FORWARDS_1 && k2 === K_MAX_FORWARDS_2)
-        return HotHeader.MaxForwards;
-      if (k0 === K_RECORD_ROUTE_0 && k1 === K_RECORD_ROUTE_1 && k2 === K_RECORD_ROUTE_2)
-        return HotHeader.RecordRoute;
-      return HotHeader.Other;
-    case 14:
-      return k0 === K_CONTENT_LENGTH_0 &&
-        k1 === K_CONTENT_LENGTH_1 &&
-        k2 === K_CONTENT_LENGTH_2 &&
-        k3 === K_CONTENT_LENGTH_3
-        ? HotHeader.ContentLength
-        : HotHeader.Other;
-    default:
-      return HotHeader.Other;
-  }
+  if (len > MAX_HOT_LENGTH) return HotHeader.Other;
+  const e = SLOTS[slotOf(len, k0, HASH_MUL)]!;
+  const b = 5 * e;
+  return KEYS[b] === len &&
+    KEYS[b + 1] === k0 &&
+    KEYS[b + 2] === k1 &&
+    KEYS[b + 3] === k2 &&
+    KEYS[b + 4] === k3
+    ? IDS[e]!
+    : HotHeader.Other;
 }
 
 /** Headers whose values are comma-separated lists (RFC 3261 §7.3.1). */

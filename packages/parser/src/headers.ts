@@ -124,14 +124,33 @@ export class SipHeaders {
    * a character loop over the sliced value.
    */
   private splitOriginal(i: number): { first: string; rest: string | null } {
+    if (this.holdsOneValue(i)) {
+      const b = i * SLOTS;
+      return { first: this.src.slice(this.offs[b + 3], this.offs[b + 4]), rest: null };
+    }
+    return splitFirst(this.origValue(i));
+  }
+
+  /** Original line i has no comma and no line break in its value: one unfolded value. */
+  private holdsOneValue(i: number): boolean {
     const b = i * SLOTS;
     const vs = this.offs[b + 3]!;
     const ve = this.offs[b + 4]!;
     const comma = this.src.indexOf(',', vs);
+    if (comma >= 0 && comma < ve) return false;
     const lf = this.src.indexOf('\n', vs);
-    if ((comma < 0 || comma >= ve) && (lf < 0 || lf >= ve))
-      return { first: this.src.slice(vs, ve), rest: null };
-    return splitFirst(this.origValue(i));
+    return lf < 0 || lf >= ve;
+  }
+
+  /** Index of the first original line named like `n`, or -1. */
+  private firstOriginal(n: NameInfo): number {
+    const offs = this.offs;
+    if (n.hot !== HotHeader.Other) {
+      for (let b = 0; b < offs.length; b += SLOTS) if (offs[b] === n.hot) return b / SLOTS;
+      return -1;
+    }
+    for (let i = 0; i < this.originalCount; i++) if (this.origLname(i) === n.lname) return i;
+    return -1;
   }
 
   private origRaw(i: number): string {
@@ -423,7 +442,19 @@ export class SipHeaders {
    * other line keeps its bytes. Returns false when there is no such line.
    */
   replaceFirstValue(name: string, value: string): boolean {
-    return this.editFirstValue(nameInfo(name).lname, value) !== undefined;
+    const n = nameInfo(name);
+    // The received/rport edit of a fresh request: nothing pushed or edited
+    // yet, and the first such line holds one value — it becomes the new
+    // value, with no split of the old one.
+    if (this.prefix === null && this.overrides === null) {
+      const i = this.firstOriginal(n);
+      if (i >= 0 && this.holdsOneValue(i)) {
+        this.override(i, { lname: n.lname, hot: n.hot, name: this.origWrittenName(i), value });
+        this.version++;
+        return true;
+      }
+    }
+    return this.editFirstValue(n.lname, value) !== undefined;
   }
 
   /**

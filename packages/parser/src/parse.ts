@@ -3,6 +3,7 @@
  * One linear scan over the header section; offsets of every header line are
  * recorded, and only the hot headers are read.
  */
+import { Buffer } from 'node:buffer';
 import { SipParseError } from './errors.js';
 import { classifyHeaderKey, HotHeader } from './header-names.js';
 import { HEADER_SLOTS, SipHeaders } from './headers.js';

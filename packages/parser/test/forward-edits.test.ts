@@ -53,6 +53,26 @@ describe('forward edits', () => {
     expect(req.topViaRaw).toBe('SIP/2.0/UDP 192.0.2.1:40000;rport=40000;branch=z9hG4bK1');
   });
 
+  it('replaceFirstValue on a folded line and on an unclassified header keeps every other byte', () => {
+    const folded = parseMessage(
+      bytes(
+        REQUEST.replace(
+          'v: SIP/2.0/UDP 192.0.2.1:40000;rport;branch=z9hG4bK1 , SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK0',
+          'X-Top: one\r\nX-Top: two\r\nv: SIP/2.0/UDP 192.0.2.1:40000;rport;branch=z9hG4bK1\r\n ;x=1',
+        ),
+      ),
+    ) as SipRequest;
+    expect(folded.headers.replaceFirstValue('X-Top', 'uno')).toBe(true);
+    expect(folded.headers.replaceFirstValue('Via', 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK2')).toBe(
+      true,
+    );
+    expect(text(serializeMessage(folded))).toBe(
+      'INVITE sip:bob@example.com SIP/2.0\r\nX-Top: uno\r\nX-Top: two\r\n' +
+        'v: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK2\r\n' +
+        'Call-ID: a@b\r\nCSeq: 1 INVITE\r\nContent-Length: 4\r\n\r\nabcd',
+    );
+  });
+
   it('a popped Via shortens the head (response forward, RFC 3261 §16.7 item 3)', () => {
     const res = parseMessage(
       bytes(

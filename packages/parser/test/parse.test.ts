@@ -196,6 +196,48 @@ describe('parseMessage', () => {
     expect(m.topVia?.transport).toBe('TCP');
     expect(serializeMessage(m).toString('latin1')).toBe(text);
   });
+
+  it('classifies header names by their exact name in any case, not by a prefix or a length', () => {
+    // look-alikes first: same length and first characters as a hot name, or
+    // a hot name with one more character; the hot reads must skip them
+    const text = [
+      'INVITE sip:bob@example.com SIP/2.0',
+      'Vib: SIP/2.0/UDP wrong.example.com;branch=z9hG4bKw',
+      'VIA: SIP/2.0/UDP right.example.com;branch=z9hG4bKr',
+      'Call-Ix: wrong',
+      'CALL-id: right',
+      'CSeqs: 9 BYE',
+      'cseq: 7 INVITE',
+      'Max-Forwardz: 1',
+      'MAX-FORWARDS: 69',
+      'Contacts: <sip:wrong@example.com>',
+      'Content-Lengtx: 99',
+      'content-length: 0',
+      'x: not a compact hot form',
+      '',
+      '',
+    ].join('\r\n');
+    const m = parseMessage(b(text)) as SipRequest;
+    expect(m.topViaRaw).toBe('SIP/2.0/UDP right.example.com;branch=z9hG4bKr');
+    expect(m.callId).toBe('right');
+    expect(m.cseq).toEqual({ seq: 7, method: 'INVITE' });
+    expect(m.maxForwards).toBe(69);
+    expect(m.contentLength).toBe(0);
+    expect(m.headers.getAll('contact')).toEqual([]);
+    expect(m.headers.get('Contacts')).toBe('<sip:wrong@example.com>');
+    // every compact form of a hot header (RFC 3261 §7.3.3) is located too
+    const compact = parseMessage(
+      b(
+        'OPTIONS sip:a@b SIP/2.0\r\nV: SIP/2.0/UDP h;branch=z9hG4bK1\r\nI: id1\r\n' +
+          'F: <sip:a@b>;tag=1\r\nT: <sip:c@d>\r\nM: <sip:e@f>\r\nCSeq: 2 OPTIONS\r\nL: 0\r\n\r\n',
+      ),
+    ) as SipRequest;
+    expect(compact.callId).toBe('id1');
+    expect(compact.contentLength).toBe(0);
+    expect(compact.fromTag).toBe('1');
+    expect(compact.headers.get('to')).toBe('<sip:c@d>');
+    expect(compact.headers.getAll('contact')).toEqual(['<sip:e@f>']);
+  });
 });
 
 describe('createResponse', () => {
