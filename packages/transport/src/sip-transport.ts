@@ -457,7 +457,6 @@ export class SipTransport implements Transport, ConnectionOwner {
       localAddress: bound.address,
       localPort: bound.port,
       connectionId: null,
-      receivedAt: Date.now(),
     };
     this.deliver(bytes, source, null, l);
   }
@@ -505,7 +504,6 @@ export class SipTransport implements Transport, ConnectionOwner {
       localAddress: conn.localAddress,
       localPort: conn.localPort,
       connectionId: conn.id,
-      receivedAt: Date.now(),
     };
     this.deliver(bytes, source, conn, null);
   }

@@ -130,13 +130,25 @@ export class UdpListener {
  * IP literal on the next tick, so each datagram cost one more nextTick. The
  * transport only hands IP literals to its sockets (names are resolved
  * before), so those are answered at once; anything else goes to dns.lookup.
+ * A forwarder sends to the same next hop over and over: the last literal's
+ * family is remembered, so isIP (RegExp tests) runs once per new address.
  */
+let lastLiteral = '';
+let lastFamily = 0;
+
 function literalLookup(
   hostname: string,
   options: LookupOneOptions,
   callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
 ): void {
-  const family = isIP(hostname);
-  if (family !== 0) callback(null, hostname, family);
-  else dnsLookup(hostname, options, callback);
+  if (hostname !== lastLiteral) {
+    const family = isIP(hostname);
+    if (family === 0) {
+      dnsLookup(hostname, options, callback);
+      return;
+    }
+    lastLiteral = hostname;
+    lastFamily = family;
+  }
+  callback(null, hostname, lastFamily);
 }

@@ -248,6 +248,44 @@ describe('UDP', () => {
     expect(failures).toEqual([]);
   });
 
+  it('forwards to IPv4 and IPv6 literals in turn (the lookup remembers only the last literal)', async () => {
+    const t = await udpTransport();
+    const v4 = await udpClient(4);
+    const v6 = await udpClient(6);
+    const seen = { v4: [] as string[], v6: [] as string[] };
+    v4.on('message', (b: Buffer) => seen.v4.push(parseMessage(b).callId));
+    v6.on('message', (b: Buffer) => seen.v6.push(parseMessage(b).callId));
+    const failures: unknown[] = [];
+    const order = [
+      ['v4', '127.0.0.1', v4.address().port],
+      ['v6', '::1', v6.address().port],
+      ['v6', '::1', v6.address().port],
+      ['v4', '127.0.0.1', v4.address().port],
+    ] as const;
+    order.forEach(([, address, port], i) =>
+      t.sendOrElse(
+        Buffer.from(request({ callId: `c${i}` })),
+        { transport: 'udp', address, port },
+        (e) => failures.push(e),
+      ),
+    );
+    await eventually(() => seen.v4.length + seen.v6.length === order.length);
+    expect(seen.v4.sort()).toEqual(['c0', 'c3']);
+    expect(seen.v6.sort()).toEqual(['c1', 'c2']);
+    expect(failures).toEqual([]);
+    expect(t.stats().messagesOut.udp).toBe(4);
+  });
+
+  it('does not stamp a receive time on the source (handlers read their own clock)', async () => {
+    const t = await udpTransport();
+    const client = await udpClient(4);
+    const l = t.listener('udp', 4)!;
+    const got = nextMessage(t);
+    client.send(request(), l.port, l.address);
+    const [, source] = await got;
+    expect(source.receivedAt).toBeUndefined();
+  });
+
   for (const [path, threshold] of [
     ['hot (UDP socket)', 100_000],
     ['slow (MTU rules)', undefined],
