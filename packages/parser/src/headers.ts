@@ -51,7 +51,12 @@ interface NameInfo {
  */
 const NAME_INFO = new Map<string, NameInfo>();
 
+/** The last name looked up: a forward asks for "Via" twice (the edit, the push). */
+let lastName = '';
+let lastInfo: NameInfo | undefined;
+
 function nameInfo(name: string): NameInfo {
+  if (name === lastName) return lastInfo!;
   let n = NAME_INFO.get(name);
   if (n === undefined) {
     const lname = normalizeHeaderName(name);
@@ -59,6 +64,8 @@ function nameInfo(name: string): NameInfo {
     n = { lname, hot: hotHeaderOf(lname), written };
     if (NAME_INFO.size < 256) NAME_INFO.set(name, n);
   }
+  lastName = name;
+  lastInfo = n;
   return n;
 }
 
@@ -78,6 +85,12 @@ export class SipHeaders {
   private overrides: (HeaderLine | null | undefined)[] | null = null;
   /** bumped on every edit so callers can cache derived values */
   version = 0;
+  /**
+   * An original line firstCheckedHot's check accepted: its value is one
+   * value without a line break (the check's contract), so holdsOneValue
+   * needs no search. -1 when none.
+   */
+  private oneValueLine = -1;
 
   constructor(src: string, offs: number[]) {
     this.src = src;
@@ -133,6 +146,7 @@ export class SipHeaders {
 
   /** Original line i has no comma and no line break in its value: one unfolded value. */
   private holdsOneValue(i: number): boolean {
+    if (i === this.oneValueLine) return true;
     const b = i * SLOTS;
     const vs = this.offs[b + 3]!;
     const ve = this.offs[b + 4]!;
@@ -254,7 +268,9 @@ export class SipHeaders {
       if (offs[b] !== hot) continue;
       const vs = offs[b + 3]!;
       const ve = offs[b + 4]!;
-      return check(this.src, vs, ve) ? this.src.slice(vs, ve) : null;
+      if (!check(this.src, vs, ve)) return null;
+      this.oneValueLine = b / SLOTS;
+      return this.src.slice(vs, ve);
     }
     return undefined;
   }
