@@ -92,10 +92,17 @@ export class SipHeaders {
    */
   private oneValueLine = -1;
 
-  constructor(src: string, offs: number[]) {
+  /**
+   * Offset just after the last original line's line end (where the empty
+   * line starts), when the parser passed it; -1: found on demand.
+   */
+  private readonly end: number;
+
+  constructor(src: string, offs: number[], end = -1) {
     this.src = src;
     this.offs = offs;
     this.originalCount = offs.length / SLOTS;
+    this.end = end;
   }
 
   static empty(): SipHeaders {
@@ -632,7 +639,8 @@ export class SipHeaders {
 
   /** Offset just after the line end of the last original line (0 when there is none). */
   originalEnd(): number {
-    return this.originalCount === 0 ? 0 : this.runEnd(this.originalCount - 1);
+    if (this.originalCount === 0) return 0;
+    return this.end >= 0 ? this.end : this.runEnd(this.originalCount - 1);
   }
 
   /**

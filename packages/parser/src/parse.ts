@@ -280,7 +280,8 @@ function parseFrom(buf: Buffer, start: number, limits: ParserLimits, stream: boo
     maxForwards,
     contentLength,
   };
-  const headers = new SipHeaders(src, offs.slice(0, k));
+  // n: where the empty line starts, just after the last header line's end
+  const headers = new SipHeaders(src, offs.slice(0, k), n);
   // a message with thousands of headers (custom limits) must not pin that
   // much scratch space for the rest of the process
   if (k > SCRATCH_KEEP) SCRATCH.length = 0;

@@ -73,6 +73,25 @@ describe('forward edits', () => {
     );
   });
 
+  it('a pushed Via keeps a folded last header as it came; the empty line is CRLF', () => {
+    for (const [lastLine, empty] of [
+      ['Subject: a\r\n  b  \r\n', '\r\n'],
+      ['Subject: a\n\tb\n', '\n'],
+      ['Subject: a\r\n', '\n'],
+    ] as const) {
+      const head =
+        'MESSAGE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n' +
+        'Call-ID: a@b\r\nCSeq: 1 MESSAGE\r\nContent-Length: 2\r\n' +
+        lastLine;
+      const req = parseMessage(bytes(head + empty + 'hi')) as SipRequest;
+      pushVia(req, 'SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp');
+      expect(text(serializeMessage(req))).toBe(
+        head.replace('\r\nVia:', '\r\nVia: SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp\r\nVia:') +
+          '\r\nhi',
+      );
+    }
+  });
+
   it('a popped Via shortens the head (response forward, RFC 3261 §16.7 item 3)', () => {
     const res = parseMessage(
       bytes(
