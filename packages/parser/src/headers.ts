@@ -259,26 +259,43 @@ export class SipHeaders {
   }
 
   /**
-   * The first value with this hot id, checked in place: when the headers are
-   * unedited and `check` accepts the first such line's value where it stands
-   * in the header text, that value (the check must accept no comma and no
-   * line break, so the value is whole and unfolded). undefined: there is no
-   * such line; null: the shortcut does not apply (edited, or `check` said no).
+   * The first value with this hot id, when `check` accepts that line's
+   * whole value: an original line is checked where it stands in the header
+   * text, a pushed or edited line as its own string (the check must accept
+   * no comma and no line break, so the value is whole and unfolded).
+   * undefined: there is no such line; null: `check` said no (the caller
+   * takes the exact path). An edited top Via is the common case: the edge
+   * reads topViaRaw after the transport's received/rport edit.
    */
   firstCheckedHot(
     hot: HotHeader,
     check: (text: string, start: number, end: number) => boolean,
   ): string | undefined | null {
-    if (this.version !== 0) return null;
+    const prefix = this.prefix;
+    if (prefix !== null)
+      for (let j = 0; j < prefix.length; j++)
+        if (prefix[j]!.hot === hot) return checkedLine(prefix[j]!, check);
+    const ov = this.overrides;
     const offs = this.offs;
-    for (let b = 0; b < offs.length; b += SLOTS) {
+    for (let i = 0; i < this.originalCount; i++) {
+      const o = ov === null ? undefined : ov[i];
+      if (o === null) continue;
+      if (o !== undefined) {
+        if (o.hot === hot) return checkedLine(o, check);
+        continue;
+      }
+      const b = i * SLOTS;
       if (offs[b] !== hot) continue;
       const vs = offs[b + 3]!;
       const ve = offs[b + 4]!;
       if (!check(this.src, vs, ve)) return null;
-      this.oneValueLine = b / SLOTS;
+      this.oneValueLine = i;
       return this.src.slice(vs, ve);
     }
+    const tail = this.tail;
+    if (tail !== null)
+      for (let j = 0; j < tail.length; j++)
+        if (tail[j]!.hot === hot) return checkedLine(tail[j]!, check);
     return undefined;
   }
 
@@ -740,6 +757,14 @@ export class SipHeaders {
   originalLine(i: number): string {
     return this.origRaw(i);
   }
+}
+
+/** A created line's value when `check` accepts all of it, else null (see firstCheckedHot). */
+function checkedLine(
+  h: HeaderLine,
+  check: (text: string, start: number, end: number) => boolean,
+): string | null {
+  return check(h.value, 0, h.value.length) ? h.value : null;
 }
 
 /** A created line and its CRLF, written as latin1 (one byte per character). */

@@ -153,6 +153,25 @@ describe('parseMessage', () => {
     ).not.toThrow();
   });
 
+  it('reads and checks an edited or pushed top Via too (the edge reads it after the received edit)', () => {
+    const req = parseMessage(b(INVITE)) as SipRequest;
+    const edited = `${req.topViaRaw!};received=192.0.2.7`;
+    req.headers.replaceFirstValue('Via', edited);
+    expect(req.topViaRaw).toBe(edited);
+    req.headers.prepend('Via', 'SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp');
+    expect(req.topViaRaw).toBe('SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp');
+    // a pushed line with two values: the first one, through the exact path
+    req.headers.prepend('Via', 'SIP/2.0/TCP a.example.com;branch=z9hG4bKa , SIP/2.0/UDP b;x');
+    expect(req.topViaRaw).toBe('SIP/2.0/TCP a.example.com;branch=z9hG4bKa');
+    req.headers.prepend('Via', 'SIP/2.0/UDP ;;');
+    expect(catchErr(() => req.topViaRaw)).toMatchObject({ status: 400, code: 'BAD_VIA' });
+    // a removed top line: the next one
+    const popped = parseMessage(b(RINGING)) as SipResponse;
+    const second = popped.vias[1]!;
+    popped.headers.removeFirstValue('Via');
+    expect(popped.topViaRaw).toContain(second.host);
+  });
+
   it('parses another SIP version; validateRequest answers 505 (RFC 4475 §3.1.2.16)', () => {
     const req = parseMessage(b(INVITE.replace('SIP/2.0\r\nVia', 'SIP/7.0\r\nVia'))) as SipRequest;
     expect(req.version).toBe('SIP/7.0');
