@@ -22,7 +22,6 @@ const edge: MessageSource = {
   localAddress: '127.0.0.1',
   localPort: 5070,
   connectionId: null,
-  receivedAt: 0,
 };
 
 function request(method: string, uri: string, callId: string, extra: string[] = []): SipRequest {

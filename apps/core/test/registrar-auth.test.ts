@@ -31,7 +31,6 @@ const source: MessageSource = {
   localAddress: '127.0.0.1',
   localPort: 5070,
   connectionId: null,
-  receivedAt: 0,
 };
 
 let branch = 0;

@@ -39,7 +39,6 @@ const source: MessageSource = {
   localAddress: '127.0.0.1',
   localPort: 5070,
   connectionId: null,
-  receivedAt: 0,
 };
 
 function makeRegistrar(): { reg: Registrar; store: MemoryLocationStore } {

@@ -17,7 +17,6 @@ const src = {
   localAddress: '',
   localPort: 0,
   connectionId: null,
-  receivedAt: 0,
 };
 
 describe('RouteTable', () => {

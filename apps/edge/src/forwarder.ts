@@ -569,6 +569,5 @@ function flowSource(flow: Flow): MessageSource {
     localAddress: '',
     localPort: 0,
     connectionId: flow.connectionId,
-    receivedAt: 0,
   };
 }

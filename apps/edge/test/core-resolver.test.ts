@@ -46,7 +46,6 @@ const source = (address: string, port: number): MessageSource => ({
   localAddress: '10.89.77.10',
   localPort: 5060,
   connectionId: null,
-  receivedAt: 0,
 });
 const parse = (text: string): SipMessage => parseMessage(Buffer.from(text, 'latin1'));
 const invite = (callId: string): SipMessage =>

@@ -216,7 +216,6 @@ const SOURCE: MessageSource = {
   localAddress: '127.0.0.1',
   localPort: 5060,
   connectionId: null,
-  receivedAt: 0,
 };
 
 function edge(overrides: Record<string, unknown> = {}) {

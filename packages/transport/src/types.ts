@@ -20,15 +20,6 @@ export interface MessageSource extends Endpoint {
   localPort: number;
   /** the stream connection it arrived on (tcp/tls/ws/wss), or null for udp */
   connectionId: string | null;
-  /**
-   * Receive time, epoch ms, when the source was built by something other
-   * than SipTransport (test doubles, the transaction layer's loop transport).
-   * SipTransport does not stamp it: handlers run synchronously right after
-   * the message was read, so their own clock read is the same instant, and
-   * a Date.now() per datagram was ≈ 40 ns of the UDP forward path that
-   * nothing read.
-   */
-  receivedAt?: number;
 }
 
 /** Where to send. A connectionId, when still open, wins over address/port (RFC 3261 §18.2.2). */

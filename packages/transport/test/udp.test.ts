@@ -276,16 +276,6 @@ describe('UDP', () => {
     expect(t.stats().messagesOut.udp).toBe(4);
   });
 
-  it('does not stamp a receive time on the source (handlers read their own clock)', async () => {
-    const t = await udpTransport();
-    const client = await udpClient(4);
-    const l = t.listener('udp', 4)!;
-    const got = nextMessage(t);
-    client.send(request(), l.port, l.address);
-    const [, source] = await got;
-    expect(source.receivedAt).toBeUndefined();
-  });
-
   for (const [path, threshold] of [
     ['hot (UDP socket)', 100_000],
     ['slow (MTU rules)', undefined],

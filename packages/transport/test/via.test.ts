@@ -24,7 +24,6 @@ function source(o: Partial<MessageSource> = {}): MessageSource {
     localAddress: '127.0.0.1',
     localPort: 5060,
     connectionId: null,
-    receivedAt: 0,
     ...o,
   };
 }

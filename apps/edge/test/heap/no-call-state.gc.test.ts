@@ -56,7 +56,6 @@ const source = (address: string, port: number): MessageSource => ({
   localAddress: '192.0.2.10',
   localPort: 5060,
   connectionId: null,
-  receivedAt: 0,
 });
 
 const parse = (text: string): SipMessage => parseMessage(Buffer.from(text, 'latin1'));

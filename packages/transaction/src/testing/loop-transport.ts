@@ -195,7 +195,6 @@ export class LoopTransport implements Transport {
       localPort: this.port,
       connectionId:
         transport === 'udp' ? null : `loop:${address}:${port}-${this.address}:${this.port}`,
-      receivedAt: this.network.timers.now(),
     };
     for (const h of this.handlers) h(message, source);
   }
