@@ -25,6 +25,13 @@ const RATE = Number(process.env.BENCH_RATE ?? 0);
 // BENCH_CONTROL_US > 0: a third relay per round, the raw one busy-waiting that
 // many µs per message (what the harness charges a relay for being slower)
 const CONTROL_US = Number(process.env.BENCH_CONTROL_US ?? 0);
+// BENCH_SINK=busy (default): the generator/sink process never sleeps in epoll
+// (a setImmediate chain keeps its loop polling), so a relay's send never pays
+// for waking it. With a sleeping sink (BENCH_SINK=sleep, the harness before
+// the fourth round) that wake-up cost grows with the relay's own slowness:
+// the raw relay + 3 µs of spin measured +3.7–4.1 µs, with a busy sink
+// +2.9–3.1 µs (README, "Fourth round").
+const BUSY_SINK = (process.env.BENCH_SINK ?? 'busy') === 'busy';
 const ROUND_MS = 15_000;
 // Messages relayed before counting starts, so TurboFan has compiled the hot
 // path (its compiler thread is charged to the relay's cpuUsage). 200 was the
@@ -109,6 +116,11 @@ async function main(): Promise<void> {
   gen.bind(0, '127.0.0.1');
   await Promise.all([once(sink, 'listening'), once(gen, 'listening')]);
   const load0 = loadavg()[0]!;
+  let polling = BUSY_SINK;
+  const poll = (): void => {
+    if (polling) setImmediate(poll);
+  };
+  poll();
   const results: Result[] = [];
   const ratios: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -131,6 +143,7 @@ async function main(): Promise<void> {
     }
     ratios.push(cpu(pair.sip!) / cpu(pair.raw!));
   }
+  polling = false;
   sink.close();
   gen.close();
   const pick = (mode: string): Result[] => results.filter((x) => x.mode === mode);
@@ -144,12 +157,13 @@ async function main(): Promise<void> {
     `per 1000: ${med(rs, (x) => x.faults).toFixed(1)} page faults, ` +
     `${med(rs, (x) => x.vcsw + x.ivcsw).toFixed(0)} context switches`;
   console.log(
-    '\nmedians of %d rounds, %d messages each (after %d warm-up), %d-byte INVITE, %s, load %s → %s:',
+    '\nmedians of %d rounds, %d messages each (after %d warm-up), %d-byte INVITE, %s, %s sink, load %s → %s:',
     ROUNDS,
     COUNT,
     WARMUP,
     invite('127.0.0.1', 5060, 0).length,
     RATE > 0 ? `open loop at ${RATE} msg/s` : `window ${WINDOW}`,
+    BUSY_SINK ? 'busy' : 'sleeping',
     load0.toFixed(2),
     loadavg()[0]!.toFixed(2),
   );
