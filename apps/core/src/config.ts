@@ -2,7 +2,13 @@
  * Core configuration schema: listeners, store, registrar, media-server groups,
  * hunt groups and the route table (ARCHITECTURE.md §4: a mode per route).
  */
-import { listenerSchema, loadConfig, logLevelSchema, type LoadOptions } from '@strata/config';
+import {
+  listenerSchema,
+  loadConfig,
+  logLevelSchema,
+  redisEndpointSchema,
+  type LoadOptions,
+} from '@strata/config';
 import { opsConfigSchema } from '@strata/ops';
 import { z } from 'zod';
 import { actionsConfigSchema } from './actions/actions-config.js';
@@ -15,16 +21,12 @@ import { registrarAuthSchema } from './registrar/auth-config.js';
 
 const sipUri = z.string().regex(/^sips?:\S+$/, 'a SIP URI, e.g. sip:10.0.0.5:5080');
 
-const redisSchema = z
-  .object({
-    host: z.string().default('127.0.0.1'),
-    port: z.number().int().min(1).max(65535).default(6379),
-    password: z.string().optional(),
+const redisSchema = redisEndpointSchema
+  .extend({
     db: z.number().int().min(0).default(0),
     sentinels: z.array(z.object({ host: z.string(), port: z.number().int() })).optional(),
     sentinelName: z.string().optional(),
     cluster: z.array(z.object({ host: z.string(), port: z.number().int() })).optional(),
-    keyPrefix: z.string().default('strata'),
   })
   .default({});
 

@@ -7,6 +7,7 @@ import {
   listenerSchema,
   loadConfig,
   logLevelSchema,
+  redisEndpointSchema,
   type LoadOptions,
 } from '@strata/config';
 import { opsConfigSchema } from '@strata/ops';
@@ -125,14 +126,7 @@ export const edgeConfigSchema = z.object({
           maxTracked: z.number().int().positive().default(100_000),
         })
         .default({}),
-      redis: z
-        .object({
-          host: z.string().default('127.0.0.1'),
-          port: z.number().int().min(1).max(65535).default(6379),
-          password: z.string().optional(),
-          keyPrefix: z.string().default('strata'),
-        })
-        .optional(),
+      redis: redisEndpointSchema.optional(),
     })
     .default({}),
   /** Server header on responses the edge generates; empty (default) = none (no fingerprint) */

@@ -3,6 +3,7 @@ export {
   logLevelSchema,
   listenerSchema,
   digestAuthSchema,
+  redisEndpointSchema,
   type ListenerConfig,
 } from './schemas.js';
 export { createRootLogger, type Logger } from './logger.js';

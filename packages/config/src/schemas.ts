@@ -19,6 +19,14 @@ export const listenerSchema = z.object({
 
 export type ListenerConfig = z.infer<typeof listenerSchema>;
 
+/** A standalone Redis server and the prefix of the keys the platform keeps there. */
+export const redisEndpointSchema = z.object({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(1).max(65535).default(6379),
+  password: z.string().optional(),
+  keyPrefix: z.string().default('strata'),
+});
+
 /**
  * Digest authentication keys the edge (`auth`) and the core (`registrar.auth`) share, so
  * both read one users file or one Redis hash with the same meaning (RFC 3261 §22).
@@ -37,12 +45,5 @@ export const digestAuthSchema = z.object({
   /** YAML/JSON `{ users: { alice: { password: "…" } } }` (or `ha1: { SHA-256, MD5 }`) */
   usersFile: z.string().optional(),
   /** or the hash `<keyPrefix>:user:<name>` (password | ha1_md5 | ha1_sha256); wins over usersFile */
-  redis: z
-    .object({
-      host: z.string().default('127.0.0.1'),
-      port: z.number().int().min(1).max(65535).default(6379),
-      password: z.string().optional(),
-      keyPrefix: z.string().default('strata'),
-    })
-    .optional(),
+  redis: redisEndpointSchema.optional(),
 });
