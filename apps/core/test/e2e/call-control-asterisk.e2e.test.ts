@@ -22,8 +22,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallEvent } from '../../src/events/call-event.js';
@@ -38,7 +37,9 @@ import {
   tempDir,
   uas,
   until,
+  type SippRun,
 } from './support/harness.js';
+import { EventSink } from './support/event-sink.js';
 
 const IMAGE = process.env['STRATA_ASTERISK_IMAGE'] ?? 'localhost/strata/asterisk:22';
 const SHIPPED = join(SIPP_DIR, '..', 'asterisk'); // infra/asterisk: the compose stack's config
@@ -63,11 +64,32 @@ const monitor = join(dir, 'monitor');
 const name = `strata14-ast-${process.pid}`;
 let ast: ChildProcess | null = null;
 let astLog = '';
-let hook: Server;
+let hook: EventSink | undefined;
 let statusPort = 0;
 const TOKEN = 'asterisk-e2e-token-14';
 const hooked: CallEvent[] = [];
 let P: Record<string, number>;
+
+/**
+ * A sipp caller (uac-dtmf.xml, auto-answering the core's requests) that calls `user` through
+ * the core and sends `digits`, one per INFO, after the answer.
+ */
+function dtmfCaller(port: number, user: string, digits: string, timeoutS: number): SippRun {
+  return sipp(
+    'uac-dtmf.xml',
+    port,
+    [
+      '-aa',
+      '-s',
+      user,
+      '-m',
+      '1',
+      ...[...digits].flatMap((d, i) => ['-key', `d${i + 1}`, d]),
+      `127.0.0.1:${P['core']}`,
+    ],
+    { cwd: dir, timeoutS },
+  );
+}
 
 /** `text` with `from` replaced by `to`; throws when `from` is not there (the shipped file changed). */
 function edit(file: string, text: string, from: string | RegExp, to: string): string {
@@ -225,21 +247,13 @@ describe.skipIf(!enabled)(
         200,
       );
 
-      hook = createServer((req, res) => {
-        let body = '';
-        req.setEncoding('utf8').on('data', (d: string) => (body += d));
-        req.on('end', () => {
-          hooked.push(...(JSON.parse(body) as CallEvent[]));
-          res.end();
-        });
-      });
-      await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+      hook = await EventSink.start(hooked);
       const core = await startCore(dir, 'core-1', P['core']!, {
         registrar: { natKeepaliveSeconds: 0 },
         dialog: { keepaliveIntervalSeconds: 0 },
         admin: { token: TOKEN },
         events: {
-          webhook: { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/events` },
+          webhook: { url: hook.url },
         },
         features: { codes: [{ code: '*0', action: 'park' }] },
         actions: { transferHangupDelayMs: 300, recording: { mediaFeatureCode: '*3' } },
@@ -273,7 +287,7 @@ describe.skipIf(!enabled)(
     afterAll(async () => {
       await killAll();
       if (ast !== null) podman(['rm', '-f', name]);
-      await new Promise<void>((r) => (hook === undefined ? r() : hook.close(() => r())));
+      await hook?.close();
     });
 
     it('route record: Asterisk MixMonitor writes the file the recording-started event names', async () => {
@@ -311,21 +325,7 @@ describe.skipIf(!enabled)(
 
     it("*3 as DTMF INFO from the caller: relayed unchanged, Asterisk's one-touch code records", async () => {
       const before = new Set(readdirSync(monitor));
-      const digits = ['*', '3', '1', '1', '1', '1', '1'];
-      const run = sipp(
-        'uac-dtmf.xml',
-        P['caller']!,
-        [
-          '-aa',
-          '-s',
-          'dtmf',
-          '-m',
-          '1',
-          ...digits.flatMap((d, i) => ['-key', `d${i + 1}`, d]),
-          `127.0.0.1:${P['core']}`,
-        ],
-        { cwd: dir, timeoutS: 30 },
-      );
+      const run = dtmfCaller(P['caller']!, 'dtmf', '*311111', 30);
       const created = await until(
         'a new recording file',
         () => readdirSync(monitor).find((f) => !before.has(f) && f.startsWith('strata-touch-')),
@@ -349,21 +349,7 @@ describe.skipIf(!enabled)(
     it('*0 parks the other party into slot 701 of Asterisk (res_parking); another phone dialling 701 gets it', async () => {
       const b = uas('uas-refer.xml', P['bphone']!, 1, dir); // the party being parked (a phone)
       await listening(P['bphone']!);
-      const digits = ['1', '1', '1', '1', '1', '*', '0'];
-      const a = sipp(
-        'uac-dtmf.xml',
-        P['caller']!,
-        [
-          '-aa',
-          '-s',
-          'parkme',
-          '-m',
-          '1',
-          ...digits.flatMap((d, i) => ['-key', `d${i + 1}`, d]),
-          `127.0.0.1:${P['core']}`,
-        ],
-        { cwd: dir, timeoutS: 20 },
-      );
+      const a = dtmfCaller(P['caller']!, 'parkme', '11111*0', 20);
       const [ra, rb] = await Promise.all([a.done, b.done]);
       expect(ra.code, ra.errors).toBe(0);
       expect(rb.code, rb.errors).toBe(0);
@@ -410,21 +396,7 @@ describe.skipIf(!enabled)(
     it('a parked call that times out rings the parker back (X-Strata-Parker → res_parking comebackcontext → Dial via the core)', async () => {
       const b = uas('uas-refer.xml', P['bphone']!, 1, dir);
       await listening(P['bphone']!);
-      const digits = ['1', '1', '1', '1', '1', '*', '0'];
-      const a = sipp(
-        'uac-dtmf.xml',
-        P['caller2']!,
-        [
-          '-aa',
-          '-s',
-          'parkme',
-          '-m',
-          '1',
-          ...digits.flatMap((d, i) => ['-key', `d${i + 1}`, d]),
-          `127.0.0.1:${P['core']}`,
-        ],
-        { cwd: dir, timeoutS: 20 },
-      );
+      const a = dtmfCaller(P['caller2']!, 'parkme', '11111*0', 20);
       const [ra, rb] = await Promise.all([a.done, b.done]);
       expect(ra.code, ra.errors).toBe(0);
       expect(rb.code, rb.errors).toBe(0);

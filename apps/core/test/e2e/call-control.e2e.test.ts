@@ -7,8 +7,6 @@
  * No Asterisk here: the media group is a sipp UAS (a stand-in; park and recording need
  * the real media layer and are not tested here).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createRedisClient, type RedisClient } from '@strata/dialog';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +26,9 @@ import {
   type AppProcess,
   type SippRun,
   httpRequest,
+  edgeSeesCoresUp,
 } from './support/harness.js';
+import { EventSink } from './support/event-sink.js';
 import { TestRedis } from './support/redis.js';
 
 const TOKEN = 'test-admin-token-14';
@@ -37,8 +37,7 @@ let edge: AppProcess;
 let core: AppProcess;
 let redisServer: TestRedis;
 let redis: RedisClient;
-let hook: Server;
-let hookUp = true;
+let hook: EventSink | undefined;
 const hooked: CallEvent[] = [];
 let P: Record<string, number>;
 const runs: SippRun[] = [];
@@ -109,20 +108,7 @@ beforeAll(async () => {
   P = Object.fromEntries(names.map((n, i) => [n, ports[i]!]));
   redisServer = await TestRedis.start();
   redis = createRedisClient({ mode: 'standalone', host: '127.0.0.1', port: redisServer.port });
-  hook = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8').on('data', (d: string) => (body += d));
-    req.on('end', () => {
-      if (!hookUp) {
-        res.statusCode = 503;
-        res.end();
-        return;
-      }
-      hooked.push(...(JSON.parse(body) as CallEvent[]));
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+  hook = await EventSink.start(hooked);
   const carol = `sip:carol@127.0.0.1:${P['carol']}`;
   core = await startCore(dir, 'core-1', P['core']!, {
     store: { kind: 'redis', redis: { host: '127.0.0.1', port: redisServer.port } },
@@ -132,7 +118,7 @@ beforeAll(async () => {
     events: {
       redisStream: { enabled: true },
       webhook: {
-        url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/events`,
+        url: hook.url,
         maxAttempts: 2,
         backoffMs: 50,
         timeoutMs: 500,
@@ -172,11 +158,7 @@ beforeAll(async () => {
     },
   });
   edge = await startEdge(dir, P['edge']!, [{ id: 'core-1', port: P['core']! }]);
-  await until(
-    'edge sees the core up',
-    async () => ((await edge.stats<{ ring: { up: number } }>()).ring.up === 1 ? true : undefined),
-    5000,
-  );
+  await edgeSeesCoresUp(edge, 1);
 }, 40_000);
 
 afterEach(async () => {
@@ -187,7 +169,7 @@ afterAll(async () => {
   redis?.disconnect();
   await killAll();
   await redisServer?.kill();
-  await new Promise<void>((r) => (hook === undefined ? r() : hook.close(() => r())));
+  await hook?.close();
 });
 
 describe('call events (Redis Stream + webhook)', () => {
@@ -515,7 +497,7 @@ describe('recording and park (media-server stand-in: sipp UAS, not Asterisk)', (
 
 describe('a dead webhook receiver', () => {
   it('changes nothing for the calls: they complete, the stream has their events, the webhook counts failures', async () => {
-    hookUp = false;
+    hook!.up = false;
     const callee = uas('uas.xml', P['media']!, 3, dir);
     runs.push(callee);
     await listening(P['media']!);
@@ -545,6 +527,6 @@ describe('a dead webhook receiver', () => {
         'answered',
         'ended',
       ]);
-    hookUp = true;
+    hook!.up = true;
   });
 });

@@ -22,6 +22,7 @@ import {
   until,
   type AppProcess,
   type SippRun,
+  edgeSeesCoresUp,
 } from './support/harness.js';
 
 const dir = tempDir('calls');
@@ -132,14 +133,7 @@ beforeAll(async () => {
     },
   });
   edge = await startEdge(dir, P['edge']!, [{ id: 'core-1', port: P['core']! }]);
-  await until(
-    'edge sees the core up',
-    async () => {
-      const s = JSON.parse((await edge.get('/stats')).body) as { ring: { up: number } };
-      return s.ring.up === 1 ? true : undefined;
-    },
-    5000,
-  );
+  await edgeSeesCoresUp(edge, 1);
 }, 30_000);
 
 afterEach(async () => {

@@ -21,6 +21,7 @@ import {
   until,
   type AppProcess,
   type CoreStats,
+  edgeSeesCoresUp,
 } from './support/harness.js';
 import { RawUas } from './support/raw-uas.js';
 import { TestRedis } from './support/redis.js';
@@ -62,14 +63,7 @@ beforeAll(async () => {
     { id: 'core-a', port: P['coreA']! },
     { id: 'core-b', port: P['coreB']! },
   ]);
-  await until(
-    'edge sees both cores up',
-    async () => {
-      const s = JSON.parse((await edge.get('/stats')).body) as { ring: { up: number } };
-      return s.ring.up === 2 ? true : undefined;
-    },
-    5000,
-  );
+  await edgeSeesCoresUp(edge, 2);
 }, 30_000);
 
 afterAll(async () => {

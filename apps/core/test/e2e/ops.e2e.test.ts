@@ -25,6 +25,7 @@ import {
   type AppProcess,
   type SippRun,
   httpRequest,
+  edgeSeesCoresUp,
 } from './support/harness.js';
 
 const TOKEN = 'test-admin-token-0123';
@@ -63,14 +64,6 @@ const coreConfig = (media: number, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function edgeSeesCore(e: AppProcess): Promise<void> {
-  await until(
-    'edge sees the core up',
-    async () => ((await e.stats<{ ring: { up: number } }>()).ring.up === 1 ? true : undefined),
-    5000,
-  );
-}
-
 beforeAll(async () => {
   const names = [
     'edge',
@@ -98,7 +91,7 @@ beforeAll(async () => {
   edge = await startEdge(dir, P['edge']!, [{ id: 'core-1', port: P['core']! }], {
     admin: { token: TOKEN },
   });
-  await edgeSeesCore(edge);
+  await edgeSeesCoresUp(edge, 1);
 }, 30_000);
 
 afterEach(async () => {
@@ -342,7 +335,7 @@ describe('drain', () => {
       nodeId: 'edge-2',
       admin: { token: TOKEN },
     });
-    await edgeSeesCore(edge2);
+    await edgeSeesCoresUp(edge2, 1);
     const callee = uas('uas.xml', P['media2']!, 20, dir);
     runs.push(callee);
     await listening(P['media2']!);

@@ -6,8 +6,6 @@
  * matching callees (`^10[0-9]{2}$` over the Request-URI user), one matching callers
  * (`^sipp$` over the From user); a call matching neither is not recorded.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallEvent } from '../../src/events/call-event.js';
 import {
@@ -21,10 +19,11 @@ import {
   uas,
   until,
 } from './support/harness.js';
+import { EventSink } from './support/event-sink.js';
 
 const dir = tempDir('recording-users');
 const hooked: CallEvent[] = [];
-let hook: Server;
+let hook: EventSink | undefined;
 let P: Record<string, number>;
 
 /** A core whose calls all go to the media stand-in, recording the calls of `users`. */
@@ -33,7 +32,7 @@ function core(name: string, port: number, users: string[]) {
     registrar: { natKeepaliveSeconds: 0 },
     dialog: { keepaliveIntervalSeconds: 0 },
     events: {
-      webhook: { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/events` },
+      webhook: { url: hook!.url },
     },
     actions: { recording: { users } },
     routes: [{ name: 'calls', match: { methods: ['INVITE'] }, targets: [{ mediaGroup: 'media' }] }],
@@ -79,22 +78,14 @@ async function call(
 beforeAll(async () => {
   const ports = await freeUdpPorts(4);
   P = { core1: ports[0]!, core2: ports[1]!, media: ports[2]!, caller: ports[3]! };
-  hook = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8').on('data', (d: string) => (body += d));
-    req.on('end', () => {
-      hooked.push(...(JSON.parse(body) as CallEvent[]));
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+  hook = await EventSink.start(hooked);
   await core('core-1', P['core1']!, ['^10[0-9]{2}$']);
   await core('core-2', P['core2']!, ['^sipp$']);
 }, 30_000);
 
 afterAll(async () => {
   await killAll();
-  await new Promise<void>((r) => (hook === undefined ? r() : hook.close(() => r())));
+  await hook?.close();
 });
 
 describe('recording by user (media-server stand-in: sipp UAS, not Asterisk)', () => {

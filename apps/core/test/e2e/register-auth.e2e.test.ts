@@ -17,8 +17,8 @@ import {
   startCore,
   startEdge,
   tempDir,
-  until,
   type AppProcess,
+  edgeSeesCoresUp,
 } from './support/harness.js';
 import { TestRedis } from './support/redis.js';
 
@@ -136,14 +136,7 @@ describe('registrar digest authentication (one Redis hash for edge and core)', (
         edgeAssertion: { secret: ASSERTION_SECRET },
       },
     });
-    await until(
-      'edge sees the core up',
-      async () => {
-        const s = JSON.parse((await edge.get('/stats')).body) as { ring: { up: number } };
-        return s.ring.up === 1 ? true : undefined;
-      },
-      5000,
-    );
+    await edgeSeesCoresUp(edge, 1);
 
     // register-auth.xml accepts exactly one 401: a second challenge by the core would fail it
     const viaEdge = await registerWithAuth(P['edge']!, P['ua5']!, 'carol', 'carol', 'c4rol-pw');

@@ -25,8 +25,9 @@ import {
   tempDir,
   until,
   type AppProcess,
+  edgeSeesCoresUp,
 } from './support/harness.js';
-import { RawUas } from './support/raw-uas.js';
+import { header, RawUas } from './support/raw-uas.js';
 import { TestRedis } from './support/redis.js';
 
 const dir = tempDir('route-policies-failover');
@@ -159,16 +160,6 @@ class RawUac {
   }
 }
 
-function header(text: string, name: string): string[] {
-  const head = text.split('\r\n\r\n')[0] ?? '';
-  const out: string[] = [];
-  for (const line of head.split('\r\n').slice(1)) {
-    const i = line.indexOf(':');
-    if (i > 0 && line.slice(0, i).trim().toLowerCase() === name) out.push(line.slice(i + 1).trim());
-  }
-  return out;
-}
-
 function coreConfig(): Record<string, unknown> {
   return {
     store: { kind: 'redis', redis: { host: '127.0.0.1', port: redisServer.port } },
@@ -207,11 +198,7 @@ beforeAll(async () => {
     { id: 'core-a', port: P['coreA']! },
     { id: 'core-b', port: P['coreB']! },
   ]);
-  await until(
-    'edge sees both cores up',
-    async () => ((await edge.stats<{ ring: { up: number } }>()).ring.up === 2 ? true : undefined),
-    5000,
-  );
+  await edgeSeesCoresUp(edge, 2);
 }, 40_000);
 
 afterAll(async () => {

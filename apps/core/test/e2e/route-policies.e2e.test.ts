@@ -24,6 +24,7 @@ import {
   until,
   type AppProcess,
   type SippRun,
+  edgeSeesCoresUp,
 } from './support/harness.js';
 import { TestRedis } from './support/redis.js';
 
@@ -93,11 +94,7 @@ beforeAll(async () => {
     },
   });
   edge = await startEdge(dir, P['edge']!, [{ id: 'core-1', port: P['core']! }]);
-  await until(
-    'edge sees the core up',
-    async () => ((await edge.stats<{ ring: { up: number } }>()).ring.up === 1 ? true : undefined),
-    5000,
-  );
+  await edgeSeesCoresUp(edge, 1);
 }, 40_000);
 
 afterEach(async () => {

@@ -338,6 +338,16 @@ export function startEdge(
   );
 }
 
+/** Waits until the edge's health checks count `cores` cores up (its /stats ring). */
+export async function edgeSeesCoresUp(edge: AppProcess, cores: number): Promise<void> {
+  await until(
+    `edge sees ${cores} core(s) up`,
+    async () =>
+      (await edge.stats<{ ring: { up: number } }>()).ring.up === cores ? true : undefined,
+    5000,
+  );
+}
+
 /** The CDR records a core wrote (JSON lines). */
 export function readCdrs(file: string): Record<string, unknown>[] {
   if (!existsSync(file)) return [];

@@ -61,7 +61,8 @@ export class RawUas {
   }
 }
 
-function header(text: string, name: string): string[] {
+/** The values of header `name` (lowercase, full form) in a message's header section. */
+export function header(text: string, name: string): string[] {
   const head = text.split('\r\n\r\n')[0] ?? '';
   const out: string[] = [];
   for (const line of head.split('\r\n').slice(1)) {

@@ -1,0 +1,44 @@
+/**
+ * A webhook receiver for the core's call events (issue #14, `events.webhook`) on loopback:
+ * appends every batch the core POSTs to `events`. With `up = false` it answers 503 and
+ * keeps nothing (a dead webhook, for the retry and never-block tests).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CallEvent } from '../../../src/events/call-event.js';
+
+export class EventSink {
+  up = true;
+  private readonly server: Server;
+
+  private constructor(readonly events: CallEvent[]) {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8').on('data', (d: string) => (body += d));
+      req.on('end', () => {
+        if (!this.up) {
+          res.statusCode = 503;
+          res.end();
+          return;
+        }
+        events.push(...(JSON.parse(body) as CallEvent[]));
+        res.end();
+      });
+    });
+  }
+
+  static async start(events: CallEvent[] = []): Promise<EventSink> {
+    const sink = new EventSink(events);
+    await new Promise<void>((r) => sink.server.listen(0, '127.0.0.1', () => r()));
+    return sink;
+  }
+
+  /** The URL to give the core's `events.webhook.url`. */
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/events`;
+  }
+
+  close(): Promise<void> {
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}
