@@ -16,6 +16,21 @@ const layers = [
   { files: ['packages/ops/**'], forbid: ['transport', 'transaction', 'dialog', 'edge', 'core'] },
   // digest auth shared by edge and core: a leaf beside the stack, only the parser below it
   { files: ['packages/auth/**'], forbid: ['transport', 'transaction', 'dialog', 'edge', 'core'] },
+  // the platform's Redis clients: a leaf beside the stack, used by dialog, edge and core
+  {
+    files: ['packages/redis/**'],
+    forbid: [
+      'parser',
+      'transport',
+      'transaction',
+      'dialog',
+      'auth',
+      'ops',
+      'config',
+      'edge',
+      'core',
+    ],
+  },
   { files: ['packages/parser/**'], forbid: ['transport', 'transaction', 'dialog', 'edge', 'core'] },
   { files: ['packages/transport/**'], forbid: ['transaction', 'dialog', 'edge', 'core'] },
   { files: ['packages/transaction/**'], forbid: ['dialog', 'edge', 'core'] },

@@ -1,4 +1,4 @@
-import { createRedisClient, type RedisClient } from '@strata/dialog';
+import { createRedisClient, type RedisClient } from '@strata/redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryParkStore, RedisParkStore } from '../src/actions/park.js';
 import { TestRedis } from './e2e/support/redis.js';

@@ -37,15 +37,6 @@ export {
   type RedisDialogStoreOptions,
   type StoreStatusListener,
 } from './store/redis-dialog-store.js';
-export {
-  createRedisClient,
-  type ClusterRedisConfig,
-  type RedisClient,
-  type RedisConfig,
-  type RedisHostPort,
-  type SentinelRedisConfig,
-  type StandaloneRedisConfig,
-} from './store/redis-config.js';
 export { RedisKeys } from './store/redis-keys.js';
 export type { LagStats } from './store/lag-stats.js';
 

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryCallProfiles } from '../src/profiles/memory-call-profiles.js';
 import { RedisCallProfiles } from '../src/profiles/redis-call-profiles.js';
-import { createRedisClient } from '../src/store/redis-config.js';
+import { createRedisClient } from '@strata/redis';
 import { FakeClock } from './support/fixtures.js';
 import { RedisTestServer } from './support/redis-server.js';
 

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisClient, type RedisClient } from '../src/store/redis-config.js';
-import { keepSubscribed } from '../src/store/redis-subscription.js';
+import { createRedisClient, type RedisClient } from '@strata/redis';
+import { keepSubscribed } from '@strata/redis';
 import { RedisTestServer } from './support/redis-server.js';
 
 /**

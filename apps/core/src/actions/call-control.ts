@@ -13,10 +13,10 @@ import {
   type DialogState,
   type DialogStore,
   type DialogTracker,
-  type RedisClient,
   type SendOutcome,
   type TimerClock,
 } from '@strata/dialog';
+import type { RedisClient } from '@strata/redis';
 import { isSipUri, type SipRequest, type SipResponse } from '@strata/parser';
 import type { RouteDecision } from '@strata/transaction';
 import type { Logger } from 'pino';

@@ -7,12 +7,8 @@
  * for one core; in Redis when the store is Redis, so a retrieval reaching any core of the
  * cluster finds the slot.
  */
-import {
-  systemTimerClock,
-  type RedisClient,
-  type TimerClock,
-  type TimerHandle,
-} from '@strata/dialog';
+import { systemTimerClock, type TimerClock, type TimerHandle } from '@strata/dialog';
+import type { RedisClient } from '@strata/redis';
 
 export interface ParkedCall {
   readonly slot: string;

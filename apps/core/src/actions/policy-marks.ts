@@ -3,7 +3,7 @@
  * (issue #14): the route's name and which policies already ran, one Redis hash per
  * Call-ID. The dialog's answer time comes from the dialog store.
  */
-import type { RedisClient } from '@strata/dialog';
+import type { RedisClient } from '@strata/redis';
 import type { RoutePolicy } from './route-policy-config.js';
 
 export interface PolicyMarksRecord {

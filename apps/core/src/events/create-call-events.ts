@@ -1,5 +1,6 @@
 /** Builds the configured call-event sinks and their delivery workers (issue #14). */
-import { createRedisClient, RedisDialogStore, type RedisClient } from '@strata/dialog';
+import { RedisDialogStore } from '@strata/dialog';
+import { createRedisClient, type RedisClient } from '@strata/redis';
 import type { Logger } from 'pino';
 import type { CoreConfig } from '../config.js';
 import type { CoreStores } from '../dialogs/stores.js';

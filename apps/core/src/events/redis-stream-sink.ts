@@ -3,7 +3,7 @@
  * stream stays bounded (Redis trims whole macro nodes, cheap), fields `type`, `callId` and
  * the whole event as `event` (JSON). A batch goes in one pipeline, in order.
  */
-import type { RedisClient } from '@strata/dialog';
+import type { RedisClient } from '@strata/redis';
 import type { CallEvent } from './call-event.js';
 import type { CallEventSink } from './event-sink.js';
 

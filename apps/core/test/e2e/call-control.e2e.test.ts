@@ -8,7 +8,7 @@
  * the real media layer and are not tested here).
  */
 import { join } from 'node:path';
-import { createRedisClient, type RedisClient } from '@strata/dialog';
+import { createRedisClient, type RedisClient } from '@strata/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CallEvent } from '../../src/events/call-event.js';
 import {

@@ -12,7 +12,7 @@
  */
 import dgram from 'node:dgram';
 import { join } from 'node:path';
-import { createRedisClient, type RedisClient } from '@strata/dialog';
+import { createRedisClient, type RedisClient } from '@strata/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallEvent } from '../../src/events/call-event.js';
 import {

@@ -7,7 +7,7 @@
  * Redis during the call and gone once it ended.
  */
 import { join } from 'node:path';
-import { createRedisClient, type RedisClient } from '@strata/dialog';
+import { createRedisClient, type RedisClient } from '@strata/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CallEvent } from '../../src/events/call-event.js';
 import {

@@ -5,6 +5,7 @@
  * loads the live bans when it starts. Failure counting stays per node (an
  * attacker spreading guesses over N nodes gets at most N × maxFailures).
  */
+import { keepSubscribed } from '@strata/redis';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { BanEvent, BanList } from './ban-list.js';
@@ -34,23 +35,16 @@ export class RedisBanSync {
         this.logger.debug({ err }, 'bad ban message');
       }
     });
-    // After a reconnect: subscribe again and re-read the bans missed meanwhile. ioredis's own
-    // auto-resubscribe is off because it leaves the SUBSCRIBE's rejection unhandled when the
-    // connection drops again at once — and an unhandled rejection ends the process.
-    let connectedBefore = this.sub.status === 'ready';
-    this.sub.on('ready', () => {
-      if (connectedBefore)
-        this.sub
-          .subscribe(this.channel)
-          .then(() => this.load())
-          .catch((err: unknown) =>
-            this.logger.warn({ err }, 'shared bans: re-subscribe or reload failed'),
-          );
-      connectedBefore = true;
-    });
+    // subscribed again after every reconnect (ioredis's own auto-resubscribe is off: see
+    // keepSubscribed), then the bans published meanwhile are re-read
+    const subscribed = await keepSubscribed(
+      this.sub,
+      this.channel,
+      (err) => this.logger.warn({ err }, 'shared bans: subscribe or reload failed'),
+      () => this.load(),
+    );
     try {
-      await this.sub.subscribe(this.channel);
-      await this.load();
+      if (subscribed) await this.load();
     } catch (err) {
       this.logger.warn({ err }, 'shared bans: redis unavailable, bans stay local until it returns');
     }

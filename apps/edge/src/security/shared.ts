@@ -31,7 +31,7 @@ export function sharedSecurity(config: EdgeConfig, bans: BanList, logger: Logger
     enableOfflineQueue: false,
   };
   const main = new Redis(opts);
-  // autoResubscribe off: RedisBanSync re-subscribes itself (ioredis's leaves a rejection unhandled)
+  // autoResubscribe off: RedisBanSync re-subscribes through @strata/redis keepSubscribed
   const sub = new Redis({
     ...opts,
     enableOfflineQueue: true,

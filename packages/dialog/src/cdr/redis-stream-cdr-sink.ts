@@ -1,4 +1,4 @@
-import type { RedisClient } from '../store/redis-config.js';
+import type { RedisClient } from '@strata/redis';
 import type { CdrRecord } from './cdr-record.js';
 import type { CdrSink } from './cdr-sink.js';
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { RedisClient } from '../store/redis-config.js';
+import type { RedisClient } from '@strata/redis';
 import { RedisKeys } from '../store/redis-keys.js';
 import { runScript, type LuaScript } from '../store/redis-scripts.js';
 import { silentLogger } from '../store/silent-logger.js';

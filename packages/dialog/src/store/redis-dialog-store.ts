@@ -12,9 +12,9 @@ import type {
 import { matchesFilter } from './filter.js';
 import { LagRecorder, type LagStats } from './lag-stats.js';
 import { MemoryDialogStore } from './memory-dialog-store.js';
-import { createRedisClient, type RedisClient, type RedisConfig } from './redis-config.js';
+import { createRedisClient, type RedisClient, type RedisConfig } from '@strata/redis';
 import { RedisKeys } from './redis-keys.js';
-import { keepSubscribed } from './redis-subscription.js';
+import { keepSubscribed } from '@strata/redis';
 import {
   DELETE_DIALOG,
   INDEX_ADD,
@@ -24,7 +24,7 @@ import {
   PUT_DIALOG,
   runScript,
 } from './redis-scripts.js';
-import { scanKeys } from './redis-scan.js';
+import { scanKeys } from '@strata/redis';
 import { silentLogger } from './silent-logger.js';
 import { DEFAULT_STORE_TIMINGS, type StoreTimings } from './store-timings.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisClient } from './redis-config.js';
+import type { RedisClient } from '@strata/redis';
 
 export interface LuaScript {
   readonly source: string;

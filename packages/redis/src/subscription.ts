@@ -1,4 +1,4 @@
-import type { RedisClient } from './redis-config.js';
+import type { RedisClient } from './client.js';
 
 /**
  * Subscribes `client` to `channel` now and again after every reconnect.
@@ -9,17 +9,26 @@ import type { RedisClient } from './redis-config.js';
  * rejection ends a Node 20 process. Subscriber clients are therefore created with
  * `autoResubscribe: false` (see createRedisClient) and re-subscribe here, errors caught.
  *
+ * `resubscribed` runs after each later SUBSCRIBE is acknowledged: what was published while
+ * the client was off the channel is lost, so a subscriber with state to catch up re-reads it
+ * there (the edge's shared bans). Its errors go to `onError` too.
+ *
  * Resolves true once the first SUBSCRIBE is acknowledged, false if it failed.
  */
 export function keepSubscribed(
   client: RedisClient,
   channel: string,
   onError: (err: unknown) => void,
+  resubscribed?: () => Promise<void>,
 ): Promise<boolean> {
   let connectedBefore = client.status === 'ready';
   client.on('ready', () => {
     // The first connection sends the SUBSCRIBE queued below; only later ones need a new one.
-    if (connectedBefore) client.subscribe(channel).catch(onError);
+    if (connectedBefore)
+      client
+        .subscribe(channel)
+        .then(() => resubscribed?.())
+        .catch(onError);
     connectedBefore = true;
   });
   return client.subscribe(channel).then(

@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import type { Redis } from 'ioredis';
-import type { RedisClient } from './redis-config.js';
+import type { RedisClient } from './client.js';
 
 async function scanOne(node: Redis, pattern: string): Promise<string[]> {
   const out: string[] = [];
