@@ -2,7 +2,11 @@ import { parseMessage, type SipRequest, type SipResponse } from '@strata/parser'
 import type { FailureContext, ProxyTarget, TransactionLayer } from '@strata/transaction';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Carriers } from '../src/lcr/carriers.js';
+import { Lcr } from '../src/lcr/lcr.js';
 import { lcrSchema, type LcrConfig } from '../src/lcr/lcr-config.js';
 import { LcrRouter } from '../src/lcr/lcr-router.js';
 import { answerChallenge } from '../src/lcr/outbound-auth.js';
@@ -269,6 +273,29 @@ describe('LCR routing', () => {
     tables.t = table([['44', 'dear', 0.001]]);
     expect(JSON.stringify(await router.route(invite(), 'default'))).toContain('10.0.0.3');
     expect((await fail(router, before, 503))[0]!.uri).toContain('10.0.0.2');
+  });
+
+  it('a reload swaps the carriers and the table: new calls go to a carrier the reload added', async () => {
+    const csv = join(mkdtempSync(join(tmpdir(), 'lcr-reload-')), 'rates.csv');
+    writeFileSync(csv, '44,old,0.01\n');
+    const config = (carriers: Record<string, { uris: string[] }>) =>
+      lcrSchema.parse({ carriers, tables: { default: { csv } }, watch: false });
+    const lcr = new Lcr(
+      config({ old: { uris: ['sip:10.0.0.1:5060'] } }),
+      {} as TransactionLayer,
+      'sip:strata@localhost',
+      log,
+      null,
+    );
+    await lcr.start();
+    const before = await lcr.router.route(invite(), 'default');
+    expect('targets' in before && before.targets[0]!.uri).toBe('sip:442071234567@10.0.0.1:5060');
+    writeFileSync(csv, '44,new,0.01\n');
+    await lcr.reload(config({ new: { uris: ['sip:10.0.0.2:5060'] } }));
+    const after = await lcr.router.route(invite(), 'default');
+    expect('targets' in after && after.targets[0]!.uri).toBe('sip:442071234567@10.0.0.2:5060');
+    expect(lcr.carriers.config('old')).toBeUndefined();
+    lcr.stop();
   });
 
   it('equal costs are shuffled by carrier weight', () => {

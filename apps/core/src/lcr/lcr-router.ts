@@ -75,7 +75,6 @@ export class LcrRouter {
   configure(config: LcrConfig): void {
     this.normaliser = new NumberNormaliser(config.normalise);
     this.failoverOn = new Set(config.failoverOn);
-    this.carriers.configure(config.carriers);
   }
 
   /** The Request-URI's user part (sip:) or number (tel:), or null. */

@@ -45,6 +45,7 @@ export class Lcr {
   /** New carriers, rules and tables (the tables are read again from their sources). */
   async reload(config: LcrConfig = this.config): Promise<TableLoad[]> {
     this.config = config;
+    this.carriers.configure(config.carriers);
     this.router.configure(config);
     this.carriers.start();
     return this.tables.configure(config.tables, config.watch);
