@@ -86,6 +86,17 @@ export class SipHeaders {
   /** bumped on every edit so callers can cache derived values */
   version = 0;
   /**
+   * Bumped only by edits of a Call-ID, CSeq, Max-Forwards or Content-Length
+   * line: the message's hot fields stay valid across the Via, Route and
+   * Record-Route edits a proxy makes on every forward (re-reading them cost
+   * a walk over every header and a CSeq parse per message).
+   */
+  hotFieldsVersion = 0;
+  /** Bumped only by edits of Via lines (the message's parsed Vias and top Via). */
+  viaVersion = 0;
+  /** Bumped only by edits of From or To lines (the message's parsed From and To). */
+  addressVersion = 0;
+  /**
    * An original line firstCheckedHot's check accepted: its value is one
    * value without a line break (the check's contract), so holdsOneValue
    * needs no search. -1 when none.
@@ -424,20 +435,21 @@ export class SipHeaders {
     // unshift reserves room for 17)
     if (this.prefix === null) this.prefix = [line];
     else this.prefix.unshift(line);
-    this.version++;
+    this.changed(line.hot);
   }
 
   /** Add a header line after all others. */
   append(name: string, value: string): void {
-    (this.tail ??= []).push(makeHeaderLine(name, value));
-    this.version++;
+    const line = makeHeaderLine(name, value);
+    (this.tail ??= []).push(line);
+    this.changed(line.hot);
   }
 
   /** Replace every line with this name by one line, kept at the first one's position. */
   set(name: string, value: string): void {
     const line = makeHeaderLine(name, value);
     if (!this.replaceAll(line.lname, line)) (this.tail ??= []).push(line);
-    this.version++;
+    this.changed(line.hot);
   }
 
   /** Remove every line with this name. Returns how many were removed. */
@@ -462,7 +474,7 @@ export class SipHeaders {
       this.tail = this.tail.filter((h) => h.lname !== lname);
       removed += before - this.tail.length;
     }
-    if (removed > 0) this.version++;
+    if (removed > 0) this.changed(hotHeaderOf(lname));
     return removed;
   }
 
@@ -490,7 +502,7 @@ export class SipHeaders {
       const i = this.firstOriginal(n);
       if (i >= 0 && this.holdsOneValue(i)) {
         this.override(i, { lname: n.lname, hot: n.hot, name: this.origWrittenName(i), value });
-        this.version++;
+        this.changed(n.hot);
         return true;
       }
     }
@@ -512,7 +524,7 @@ export class SipHeaders {
         const value = joinFirst(replacement, rest);
         if (value === null) prefix.splice(idx, 1);
         else prefix[idx] = withValue(h, value);
-        this.version++;
+        this.changed(h.hot);
         return first;
       }
     }
@@ -531,7 +543,7 @@ export class SipHeaders {
             ? withValue(o, value)
             : { lname, hot: this.origHot(i), name: this.origWrittenName(i), value },
       );
-      this.version++;
+      this.changed(this.origHot(i));
       return first;
     }
     const tail = this.tail;
@@ -543,7 +555,7 @@ export class SipHeaders {
         const value = joinFirst(replacement, rest);
         if (value === null) tail.splice(idx, 1);
         else tail[idx] = withValue(h, value);
-        this.version++;
+        this.changed(h.hot);
         return first;
       }
     }
@@ -582,6 +594,28 @@ export class SipHeaders {
       this.tail = out;
     }
     return placed;
+  }
+
+  /** Record an edit of lines whose name has hot id `hot`. */
+  private changed(hot: HotHeader): void {
+    this.version++;
+    switch (hot) {
+      case HotHeader.CallId:
+      case HotHeader.CSeq:
+      case HotHeader.MaxForwards:
+      case HotHeader.ContentLength:
+        this.hotFieldsVersion++;
+        break;
+      case HotHeader.Via:
+        this.viaVersion++;
+        break;
+      case HotHeader.From:
+      case HotHeader.To:
+        this.addressVersion++;
+        break;
+      default:
+        break;
+    }
   }
 
   private override(i: number, line: HeaderLine | null): void {

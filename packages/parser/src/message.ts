@@ -50,18 +50,19 @@ abstract class SipMessageBase {
   /** offset of the first header line inside `source` */
   readonly headerOffset: number;
 
-  // hot fields, refreshed when `headers.version` moves
+  // hot fields, refreshed when `headers.hotFieldsVersion` moves
   private hotVersion: number;
   private _callId: string;
   private _cseq: CSeq | null;
   private _maxForwards: number | null;
   private _contentLength: number | null;
-  // lazily parsed
-  private lazyVersion = -1;
+  // lazily parsed, each kept until the headers it came from are edited
+  private viasVersion = -1;
   private _vias: Via[] | null = null;
+  private addressVersion = -1;
   private _from: NameAddr | null = null;
   private _to: NameAddr | null = null;
-  // top Via value, checked once per headers version (see topViaRaw)
+  // top Via value, checked once per Via version (see topViaRaw)
   private topViaVersion = -1;
   private _topViaRaw: string | undefined = undefined;
 
@@ -81,7 +82,7 @@ abstract class SipMessageBase {
     this.conflictingContentLength = false;
     this.source = source;
     this.headerOffset = headerOffset;
-    this.hotVersion = headers.version;
+    this.hotVersion = headers.hotFieldsVersion;
     this._callId = hot?.callId ?? '';
     this._cseq = hot?.cseq ?? null;
     this._maxForwards = hot?.maxForwards ?? null;
@@ -124,21 +125,20 @@ abstract class SipMessageBase {
   }
 
   private refreshHot(): void {
-    if (this.hotVersion === this.headers.version) return;
+    if (this.hotVersion === this.headers.hotFieldsVersion) return;
     const hot = readHotFields(this.headers);
     this._callId = hot.callId;
     this._cseq = hot.cseq;
     this._maxForwards = hot.maxForwards;
     this._contentLength = hot.contentLength;
-    this.hotVersion = this.headers.version;
+    this.hotVersion = this.headers.hotFieldsVersion;
   }
 
-  private refreshLazy(): void {
-    if (this.lazyVersion === this.headers.version) return;
-    this._vias = null;
+  private refreshAddresses(): void {
+    if (this.addressVersion === this.headers.addressVersion) return;
     this._from = null;
     this._to = null;
-    this.lazyVersion = this.headers.version;
+    this.addressVersion = this.headers.addressVersion;
   }
 
   get callId(): string {
@@ -175,7 +175,7 @@ abstract class SipMessageBase {
    * SipParseError (status 400 for a request, undefined for a response).
    */
   get topViaRaw(): string | undefined {
-    const version = this.headers.version;
+    const version = this.headers.viaVersion;
     if (this.topViaVersion === version) return this._topViaRaw;
     // the common top Via is checked where it stands in the header text
     const checked = this.headers.firstCheckedHot(HotHeader.Via, fastVia);
@@ -201,9 +201,27 @@ abstract class SipMessageBase {
     return top;
   }
 
+  /**
+   * Replace the first value of the top Via line with `value`, a Via the
+   * caller vouches for: the transport's received/rport edit (RFC 3261
+   * §18.2.1, RFC 3581 §4) of the value topViaRaw just checked, which only
+   * adds parameters taken from the socket. topViaRaw then returns it without
+   * checking its grammar a second time (the edge reads it on every forward).
+   * Returns false when the message has no Via.
+   */
+  replaceTopVia(value: string): boolean {
+    if (!this.headers.replaceFirstValue('Via', value)) return false;
+    this._topViaRaw = value;
+    this.topViaVersion = this.headers.viaVersion;
+    return true;
+  }
+
   /** All Via values, parsed, top first. */
   get vias(): Via[] {
-    this.refreshLazy();
+    if (this.viasVersion !== this.headers.viaVersion) {
+      this._vias = null;
+      this.viasVersion = this.headers.viaVersion;
+    }
     return (this._vias ??= this.headers.hotValues(HotHeader.Via).map(parseVia));
   }
 
@@ -212,12 +230,12 @@ abstract class SipMessageBase {
   }
 
   get from(): NameAddr {
-    this.refreshLazy();
+    this.refreshAddresses();
     return (this._from ??= parseRequired(this.headers, HotHeader.From, 'From'));
   }
 
   get to(): NameAddr {
-    this.refreshLazy();
+    this.refreshAddresses();
     return (this._to ??= parseRequired(this.headers, HotHeader.To, 'To'));
   }
 

@@ -53,6 +53,92 @@ describe('forward edits', () => {
     expect(req.topViaRaw).toBe('SIP/2.0/UDP 192.0.2.1:40000;rport=40000;branch=z9hG4bK1');
   });
 
+  it('replaceTopVia makes topViaRaw the new value, on a line with more values too', () => {
+    const req = parseMessage(bytes(REQUEST)) as SipRequest;
+    expect(req.topViaRaw).toBe('SIP/2.0/UDP 192.0.2.1:40000;rport;branch=z9hG4bK1');
+    // an IPv6 received: valid, but not a shape the fast check accepts
+    const edited = 'SIP/2.0/UDP 192.0.2.1:40000;rport=40000;branch=z9hG4bK1;received=2001:db8::1';
+    expect(req.replaceTopVia(edited)).toBe(true);
+    expect(req.topViaRaw).toBe(edited);
+    expect(req.vias.map((v) => v.params.get('received') ?? null)).toEqual(['2001:db8::1', null]);
+    expect(text(serializeMessage(req))).toContain(
+      `\r\nv: ${edited}, SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK0\r\n`,
+    );
+    // a later edit of the Via lines drops the vouched value: checked again
+    pushVia(req, 'SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp');
+    expect(req.topViaRaw).toBe('SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp');
+    const noVia = parseMessage(
+      bytes('OPTIONS sip:a@b SIP/2.0\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n'),
+    ) as SipRequest;
+    expect(noVia.replaceTopVia(edited)).toBe(false);
+    expect(noVia.topViaRaw).toBeUndefined();
+  });
+
+  it('hot fields follow edits of their own headers, and only those move hotFieldsVersion', () => {
+    const req = parseMessage(
+      bytes(REQUEST.replace('Call-ID: a@b\r\n', 'Call-ID: a@b\r\nMax-Forwards: 70\r\n')),
+    ) as SipRequest;
+    expect([req.callId, req.cseq.seq, req.maxForwards, req.contentLength]).toEqual([
+      'a@b',
+      1,
+      70,
+      4,
+    ]);
+    const v0 = req.headers.hotFieldsVersion;
+    // a proxy's forward: received/rport, a pushed Via, a pushed Record-Route, a popped Route
+    req.replaceTopVia('SIP/2.0/UDP 192.0.2.1:40000;rport=40000;branch=z9hG4bK1');
+    pushVia(req, 'SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp');
+    req.headers.prepend('Record-Route', '<sip:proxy.example.com;lr>');
+    req.headers.removeFirstValue('Route');
+    req.headers.remove('Route');
+    req.headers.set('X-Other', '1');
+    expect(req.headers.hotFieldsVersion).toBe(v0);
+    expect(req.callId).toBe('a@b');
+    // each hot header's own edits, through every kind of edit and a compact name
+    req.headers.set('i', 'c@d');
+    expect(req.callId).toBe('c@d');
+    req.headers.set('Max-Forwards', '69');
+    expect(req.maxForwards).toBe(69);
+    req.headers.replaceFirstValue('CSeq', '2 INVITE');
+    expect(req.cseq).toEqual({ seq: 2, method: 'INVITE' });
+    req.headers.remove('Max-Forwards');
+    expect(req.maxForwards).toBeNull();
+    req.headers.append('Max-Forwards', '10');
+    expect(req.maxForwards).toBe(10);
+    req.headers.removeFirstValue('l');
+    expect(req.contentLength).toBeNull();
+    req.headers.prepend('Content-Length', '4');
+    expect(req.contentLength).toBe(4);
+    expect(req.headers.hotFieldsVersion).toBe(v0 + 7);
+  });
+
+  it('parsed Vias, From and To are kept across edits of other headers and re-read after their own', () => {
+    const req = parseMessage(
+      bytes(
+        REQUEST.replace(
+          'Call-ID: a@b\r\n',
+          'Call-ID: a@b\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@y>\r\n',
+        ),
+      ),
+    ) as SipRequest;
+    const vias = req.vias;
+    const to = req.to;
+    req.headers.set('Max-Forwards', '69');
+    req.headers.prepend('Record-Route', '<sip:proxy.example.com;lr>');
+    expect(req.vias).toBe(vias);
+    expect(req.to).toBe(to);
+    expect(req.headers.viaVersion).toBe(0);
+    expect(req.headers.addressVersion).toBe(0);
+    req.headers.set('t', '<sip:b@y>;tag=9');
+    expect(req.toTag).toBe('9');
+    expect(req.vias).toBe(vias);
+    req.headers.removeFirstValue('v');
+    expect(req.vias.map((v) => v.host)).toEqual(['192.0.2.9']);
+    expect(req.topViaRaw).toBe('SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK0');
+    req.headers.remove('From');
+    expect(() => req.from).toThrow();
+  });
+
   it('replaceFirstValue on a folded line and on an unclassified header keeps every other byte', () => {
     const folded = parseMessage(
       bytes(

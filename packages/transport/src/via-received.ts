@@ -41,7 +41,7 @@ export function applyReceived(
     : `${raw};received=${sourceAddress}`;
   // Only the top value changes: serialisation copies every other header
   // line byte for byte (the parser keeps untouched lines as slices).
-  request.headers.replaceFirstValue('Via', edited);
+  request.replaceTopVia(edited);
   return true;
 }
 
@@ -53,7 +53,7 @@ function applyParsed(request: SipRequest, sourceAddress: string, sourcePort: num
   const params = new Map(via.params);
   params.set('received', sourceAddress);
   if (wantsRport) params.set('rport', String(sourcePort));
-  request.headers.replaceFirstValue('Via', serializeVia({ ...via, params }));
+  request.replaceTopVia(serializeVia({ ...via, params }));
   return true;
 }
 
