@@ -21,7 +21,9 @@ const LOW = 5_000;
 const HIGH = 25_000;
 
 function child(count: number): void {
-  const messages = Array.from({ length: 256 }, (_, i) => invite('127.0.0.1', 40000, i));
+  // BENCH_VIA=plain: a Via without rport naming the source (nothing to add), as in udp-relay
+  const rport = (process.env.BENCH_VIA ?? 'rport') === 'rport';
+  const messages = Array.from({ length: 256 }, (_, i) => invite('127.0.0.1', 40000, i, rport));
   const via = 'SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKbench';
   let branch = 0;
   let sink = 0;
@@ -60,6 +62,6 @@ if (args[0] === '--child') {
 } else {
   const per = (instructions(HIGH) - instructions(LOW)) / (HIGH - LOW);
   process.stdout.write(
-    `forward (parse, received/rport, Via push, serialise) ${Math.round(per).toLocaleString('en-US')} instructions/msg\n`,
+    `forward (parse, received/rport, Via push, serialise; Via ${process.env.BENCH_VIA ?? 'rport'}) ${Math.round(per).toLocaleString('en-US')} instructions/msg\n`,
   );
 }

@@ -13,10 +13,16 @@ const sdp = [
   '',
 ].join('\r\n');
 
-export function invite(viaHost: string, viaPort: number, n: number): Buffer {
+/**
+ * `rport`: the Via asks for rport (RFC 3581), so the receiving transport
+ * fills it and adds received to every copy (a client behind NAT); without it
+ * the sent-by is the sender's own address and port, and the server-side Via
+ * processing (RFC 3261 §18.2.1) only checks it.
+ */
+export function invite(viaHost: string, viaPort: number, n: number, rport = true): Buffer {
   const head = [
     'INVITE sip:bob@biloxi.example.com SIP/2.0',
-    `Via: SIP/2.0/UDP ${viaHost}:${viaPort};rport;branch=z9hG4bK776asdhds${n}`,
+    `Via: SIP/2.0/UDP ${viaHost}:${viaPort}${rport ? ';rport' : ''};branch=z9hG4bK776asdhds${n}`,
     'Max-Forwards: 70',
     'To: Bob <sip:bob@biloxi.example.com>',
     'From: Alice <sip:alice@atlanta.example.com>;tag=1928301774',

@@ -16,7 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { invite } from './message.js';
 import { pump, pumpPaced } from './pump.js';
 
-const COUNT = Number(process.env.BENCH_COUNT ?? 30_000);
+// 100 000 per round: with 30 000 the per-round ratios of one run spread over
+// ±0.15 (sys time of a 0.3 s window moves with the scheduler), with 100 000
+// over ±0.05 (README, "Session 4")
+const COUNT = Number(process.env.BENCH_COUNT ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 128); // messages in flight: keeps the relay busy without overflowing its socket buffer
 // BENCH_RATE > 0: open loop at that many messages/s instead of the window
@@ -32,6 +35,11 @@ const CONTROL_US = Number(process.env.BENCH_CONTROL_US ?? 0);
 // the raw relay + 3 µs of spin measured +3.7–4.1 µs, with a busy sink
 // +2.9–3.1 µs (README, "Fourth round").
 const BUSY_SINK = (process.env.BENCH_SINK ?? 'busy') === 'busy';
+// BENCH_VIA=rport (default): the INVITE's Via asks for rport, so the relay
+// fills rport and adds received to every message (a client behind NAT);
+// BENCH_VIA=plain: the Via names the generator's own address and port, and
+// the relay's server-side Via processing only checks it (RFC 3261 §18.2.1)
+const RPORT = (process.env.BENCH_VIA ?? 'rport') === 'rport';
 const ROUND_MS = 15_000;
 // Messages relayed before counting starts, so TurboFan has compiled the hot
 // path (its compiler thread is charged to the relay's cpuUsage). 200 was the
@@ -71,7 +79,7 @@ async function round(mode: Mode, sink: dgram.Socket, gen: dgram.Socket): Promise
   const [ready] = (await once(child, 'message')) as [{ port: number }];
   const relayPort = ready.port;
   const { port: genPort } = gen.address();
-  const messages = Array.from({ length: 256 }, (_, i) => invite('127.0.0.1', genPort, i));
+  const messages = Array.from({ length: 256 }, (_, i) => invite('127.0.0.1', genPort, i, RPORT));
 
   const load = (n: number, maxMs: number): Promise<{ received: number; lost: number }> =>
     RATE > 0
@@ -157,11 +165,12 @@ async function main(): Promise<void> {
     `per 1000: ${med(rs, (x) => x.faults).toFixed(1)} page faults, ` +
     `${med(rs, (x) => x.vcsw + x.ivcsw).toFixed(0)} context switches`;
   console.log(
-    '\nmedians of %d rounds, %d messages each (after %d warm-up), %d-byte INVITE, %s, %s sink, load %s → %s:',
+    '\nmedians of %d rounds, %d messages each (after %d warm-up), %d-byte INVITE (Via %s), %s, %s sink, load %s → %s:',
     ROUNDS,
     COUNT,
     WARMUP,
-    invite('127.0.0.1', 5060, 0).length,
+    invite('127.0.0.1', 5060, 0, RPORT).length,
+    RPORT ? 'with rport: received/rport added' : 'without rport: nothing added',
     RATE > 0 ? `open loop at ${RATE} msg/s` : `window ${WINDOW}`,
     BUSY_SINK ? 'busy' : 'sleeping',
     load0.toFixed(2),
