@@ -232,10 +232,9 @@ export class SipHeaders {
   }
 
   get count(): number {
-    let n = 0;
-    this.forEach(() => {
-      n++;
-    });
+    let n = (this.prefix?.length ?? 0) + (this.tail?.length ?? 0);
+    const ov = this.overrides;
+    for (let i = 0; i < this.originalCount; i++) if (ov === null || ov[i] !== null) n++;
     return n;
   }
 
@@ -244,27 +243,10 @@ export class SipHeaders {
   /** First header value with this name (compact forms accepted), or undefined. */
   get(name: string): string | undefined {
     const lname = normalizeHeaderName(name);
-    // fast path: an unedited message looks at originals only
-    if (this.version === 0) {
-      const hot = hotHeaderOf(lname);
-      for (let i = 0; i < this.originalCount; i++) {
-        if (
-          hot !== HotHeader.Other
-            ? this.origHot(i) === hot
-            : this.origHot(i) === HotHeader.Other && this.origLname(i) === lname
-        ) {
-          return this.origValue(i);
-        }
-      }
-      return undefined;
-    }
     let found: string | undefined;
-    this.forEach((n, v) => {
-      if (n === lname) {
-        found = v;
-        return true;
-      }
-      return false;
+    this.eachLine(hotHeaderOf(lname), lname, (v) => {
+      found = v;
+      return true;
     });
     return found;
   }
@@ -312,45 +294,25 @@ export class SipHeaders {
 
   /** First value of a hot header, found by id (used by the message's accessors). */
   getHot(hot: HotHeader): string | undefined {
-    if (this.version === 0) {
-      for (let i = 0; i < this.originalCount; i++)
-        if (this.origHot(i) === hot) return this.origValue(i);
-      return undefined;
-    }
     let found: string | undefined;
-    this.forEach((_n, v, h) => {
-      if (h === hot) {
-        found = v;
-        return true;
-      }
-      return false;
+    this.eachLine(hot, HOT_NAMES[hot], (v) => {
+      found = v;
+      return true;
     });
     return found;
   }
 
   has(name: string): boolean {
-    return this.get(name) !== undefined;
+    const lname = normalizeHeaderName(name);
+    return this.lineCount(hotHeaderOf(lname), lname, true) > 0;
   }
 
   /** Every header line with this name, each value whole (not split on commas). */
   getAll(name: string): string[] {
     const lname = normalizeHeaderName(name);
     const out: string[] = [];
-    if (this.version === 0) {
-      // unedited: look at originals only, and slice only the matching values
-      const hot = hotHeaderOf(lname);
-      for (let i = 0; i < this.originalCount; i++) {
-        if (
-          hot !== HotHeader.Other
-            ? this.origHot(i) === hot
-            : this.origHot(i) === HotHeader.Other && this.origLname(i) === lname
-        )
-          out.push(this.origValue(i));
-      }
-      return out;
-    }
-    this.forEach((n, v) => {
-      if (n === lname) out.push(v);
+    this.eachLine(hotHeaderOf(lname), lname, (v) => {
+      out.push(v);
     });
     return out;
   }
@@ -365,33 +327,65 @@ export class SipHeaders {
   /** Values of a hot header by id, split on commas. */
   hotValues(hot: HotHeader): string[] {
     const out: string[] = [];
-    if (this.version === 0) {
-      for (let i = 0; i < this.originalCount; i++) {
-        if (this.origHot(i) !== hot) continue;
-        const v = this.origValue(i);
-        if (v.indexOf(',') < 0) {
-          if (v.length > 0) out.push(v);
-        } else for (const part of splitList(v)) out.push(part);
-      }
-      return out;
-    }
-    this.forEach((_n, v, h) => {
-      if (h === hot) for (const part of splitList(v)) out.push(part);
+    this.eachLine(hot, HOT_NAMES[hot], (v) => {
+      if (v.indexOf(',') < 0) {
+        if (v.length > 0) out.push(v);
+      } else for (const part of splitList(v)) out.push(part);
     });
     return out;
   }
 
   /** Number of header lines with this hot id (e.g. duplicate Content-Length detection). */
   hotLineCount(hot: HotHeader): number {
-    let n = 0;
-    if (this.version === 0) {
-      for (let i = 0; i < this.originalCount; i++) if (this.origHot(i) === hot) n++;
-      return n;
+    return this.lineCount(hot, HOT_NAMES[hot], false);
+  }
+
+  /**
+   * Visit the value of every current line named `lname` (hot id `hot`), in
+   * order, until `visit` returns true. Lines are matched by id (or, for
+   * unclassified names, by lowercase name) and only a match's value is read:
+   * after an edit (the transport's received/rport on every request) lookups
+   * no longer slice and unfold every header of the message.
+   */
+  private eachLine(hot: HotHeader, lname: string, visit: (value: string) => boolean | void): void {
+    const prefix = this.prefix;
+    if (prefix !== null)
+      for (const h of prefix) if (lineIs(h, hot, lname) && visit(h.value) === true) return;
+    const ov = this.overrides;
+    for (let i = 0; i < this.originalCount; i++) {
+      const o = ov === null ? undefined : ov[i];
+      if (o === null) continue;
+      if (o !== undefined) {
+        if (lineIs(o, hot, lname) && visit(o.value) === true) return;
+      } else if (this.origIs(i, hot, lname) && visit(this.origValue(i)) === true) return;
     }
-    this.forEach((_l, _v, h) => {
-      if (h === hot) n++;
-    });
+    const tail = this.tail;
+    if (tail !== null)
+      for (const h of tail) if (lineIs(h, hot, lname) && visit(h.value) === true) return;
+  }
+
+  /** Lines eachLine would visit, counted without reading values; `first`: stop at 1. */
+  private lineCount(hot: HotHeader, lname: string, first: boolean): number {
+    let n = 0;
+    const prefix = this.prefix;
+    if (prefix !== null) for (const h of prefix) if (lineIs(h, hot, lname)) n++;
+    const ov = this.overrides;
+    for (let i = 0; i < this.originalCount && !(first && n > 0); i++) {
+      const o = ov === null ? undefined : ov[i];
+      if (o === null) continue;
+      if (o !== undefined ? lineIs(o, hot, lname) : this.origIs(i, hot, lname)) n++;
+    }
+    const tail = this.tail;
+    if (tail !== null) for (const h of tail) if (lineIs(h, hot, lname)) n++;
     return n;
+  }
+
+  /** Original line i is named `lname` (hot id `hot`). */
+  private origIs(i: number, hot: HotHeader, lname: string): boolean {
+    const h = this.origHot(i);
+    return hot !== HotHeader.Other
+      ? h === hot
+      : h === HotHeader.Other && this.origLname(i) === lname;
   }
 
   /**
@@ -791,6 +785,11 @@ export class SipHeaders {
   originalLine(i: number): string {
     return this.origRaw(i);
   }
+}
+
+/** Created line h is named `lname` (hot id `hot`), as SipHeaders.origIs decides for originals. */
+function lineIs(h: HeaderLine, hot: HotHeader, lname: string): boolean {
+  return hot !== HotHeader.Other ? h.hot === hot : h.hot === HotHeader.Other && h.lname === lname;
 }
 
 /** A created line's value when `check` accepts all of it, else null (see firstCheckedHot). */

@@ -41,6 +41,20 @@ describe('validateRequest', () => {
     expect(validateRequest(req(text))).toMatchObject({ status: 400, code: 'MISSING_HEADER' });
   });
 
+  it('400 for a Contact "*" outside REGISTER or among other values, and for a q that is no qvalue', () => {
+    const contact = (value: string, text = INVITE): string =>
+      text.replace(/^Contact: .*$/m, `Contact: ${value}`);
+    expect(INVITE).toMatch(/^Contact: /m);
+    expect(status(contact('*'))).toBe(400);
+    expect(status(contact('<sip:a@192.0.2.1>;q=2.5'))).toBe(400);
+    expect(status(contact('<sip:a@192.0.2.1;q=1>;Q = 1.5'))).toBe(400);
+    expect(status(contact('<sip:a@192.0.2.1>;q=0.5, <sip:b@192.0.2.2>;q=1.000'))).toBeNull();
+    expect(status(contact('"q=9" <sip:a@192.0.2.1>;expires=60'))).toBeNull();
+    const register = INVITE.replace(/INVITE/g, 'REGISTER');
+    expect(status(contact('*', register))).toBeNull();
+    expect(status(contact('*, <sip:a@192.0.2.1>', register))).toBe(400);
+  });
+
   it('400 when a single-valued header appears twice (RFC 4475 §3.3.8)', () => {
     expect(status(OPTIONS.replace('Call-ID: opt1@pc33', 'Call-ID: a\r\nCall-ID: b'))).toBe(400);
     expect(
