@@ -33,7 +33,7 @@ import { DrainingCores } from './ops/draining-cores.js';
 import { EdgeDrain } from './ops/drain.js';
 import { registerForwarderMetrics, registerRingMetrics } from './ops/edge-metrics.js';
 import { drainStaleMs, metricsRegistry, opsHandler, startHep, wireTap } from './ops/setup.js';
-import { buildAllowList, inAllowList } from './cidr.js';
+import { AllowList } from './cidr.js';
 import type { BanEvent } from './security/ban-list.js';
 import { banAdminRoutes } from './security/admin.js';
 import { EdgeSecurity, type SecurityReport } from './security/edge-security.js';
@@ -95,10 +95,10 @@ export async function runPrimary(config: EdgeConfig): Promise<void> {
   const liveWorkers = (): Worker[] =>
     Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
   // #12: the primary counts failures for all workers, decides bans and relays them
-  const trusted = buildAllowList([...config.protection.trusted]);
+  const trusted = new AllowList(config.protection.trusted);
   const security = new EdgeSecurity(
     config,
-    (a) => inAllowList(trusted, a),
+    (a) => trusted.has(a),
     logger.child({ component: 'security' }),
   );
   const shared = sharedSecurity(config, security.bans, logger);

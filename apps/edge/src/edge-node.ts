@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { MessageSource } from '@strata/transport';
 import type { SipMessage } from '@strata/parser';
-import { buildAllowList, inAllowList } from './cidr.js';
+import { AllowList } from './cidr.js';
 import type { EdgeConfig } from './config.js';
 import { CoreAddressResolver } from './core-resolver.js';
 import { CoreProber } from './core-prober.js';
@@ -66,10 +66,10 @@ export class EdgeNode {
     );
     const rl = config.protection.rateLimit;
     const trusted = [...config.protection.trusted];
-    const trustedList = buildAllowList(trusted);
+    const trustedList = new AllowList(trusted);
     this.security = new EdgeSecurity(
       config,
-      (a) => inAllowList(trustedList, a),
+      (a) => trustedList.has(a),
       logger.child({ component: 'security' }),
     );
     let replay: ReplayGuard;

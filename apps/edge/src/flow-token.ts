@@ -18,8 +18,17 @@ export interface Flow {
 
 const TRANSPORTS: ReadonlySet<string> = new Set(['udp', 'tcp', 'tls', 'ws', 'wss']);
 
+/** Tokens remembered per flow (see encode); past this the memory starts over. */
+const MAX_REMEMBERED = 8192;
+
 export class FlowTokens {
   private readonly key: Buffer;
+  /**
+   * flow → its token. Every forwarded request carries its client's flow (in
+   * the Via, Record-Route or Path), and an HMAC per request was a measurable
+   * part of the edge's CPU; a token only depends on the flow and the key.
+   */
+  private readonly encoded = new Map<string, string>();
 
   constructor(key?: Buffer) {
     // Tokens only need to outlive the flows they name; connections die with the
@@ -28,11 +37,15 @@ export class FlowTokens {
   }
 
   encode(flow: Flow): string {
-    const data = Buffer.from(
-      `${flow.transport}|${flow.address}|${flow.port}|${flow.connectionId ?? ''}`,
-      'utf8',
-    );
-    return `${data.toString('base64url')}.${this.mac(data).toString('base64url')}`;
+    const text = `${flow.transport}|${flow.address}|${flow.port}|${flow.connectionId ?? ''}`;
+    let token = this.encoded.get(text);
+    if (token === undefined) {
+      const data = Buffer.from(text, 'utf8');
+      token = `${data.toString('base64url')}.${this.mac(data).toString('base64url')}`;
+      if (this.encoded.size >= MAX_REMEMBERED) this.encoded.clear();
+      this.encoded.set(text, token);
+    }
+    return token;
   }
 
   /** The flow, or null when the token is not one of ours. */

@@ -38,7 +38,7 @@ import type {
   TransportProtocol,
 } from '@strata/transport';
 import { EDGE_BRANCH_PREFIX, statelessBranch } from './branch.js';
-import { inAllowList } from './cidr.js';
+import type { AllowList } from './cidr.js';
 import type { CoreProber } from './core-prober.js';
 import {
   ASSERTION_HEADER,
@@ -50,7 +50,6 @@ import type { Flow, FlowTokens } from './flow-token.js';
 import type { TokenBucketLimiter } from './rate-limiter.js';
 import type { CoreNode, CoreRing } from './ring.js';
 import type { EdgeStats } from './stats.js';
-import type { BlockList } from 'node:net';
 import type { EdgeSecurity } from './security/edge-security.js';
 
 /** What the edge needs from its transport beyond the layer contract. */
@@ -81,7 +80,7 @@ export interface ForwarderDeps {
   limiter: TokenBucketLimiter | null;
   /** what the rate limiter does with a source over its rate */
   limitAction: 'drop' | 'reject';
-  trusted: BlockList;
+  trusted: AllowList;
   /** lowercased User-Agent fragments of known scanners */
   scannerAgents: readonly string[];
   /** domains we serve (lowercase) — initial requests for others are a relay attempt */
@@ -461,7 +460,7 @@ export class EdgeForwarder {
   }
 
   private isTrusted(source: MessageSource): boolean {
-    return inAllowList(this.d.trusted, source.address);
+    return this.d.trusted.has(source.address);
   }
 
   /** Cores send from their listening address and port (UDP socket or the connection we opened). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildAllowList, inAllowList } from '../src/cidr.js';
+import { AllowList } from '../src/cidr.js';
 import { digestResponse, StatelessDigest, StaticCredentials } from '@strata/auth';
 import { FlowTokens } from '../src/flow-token.js';
 import { TokenBucketLimiter } from '../src/rate-limiter.js';
@@ -27,16 +27,35 @@ describe('TokenBucketLimiter', () => {
 
 describe('allow lists', () => {
   it('matches addresses and subnets, v4 and v6', () => {
-    const l = buildAllowList(['10.0.0.0/8', '192.0.2.7', '::1', '2001:db8::/32']);
-    expect(inAllowList(l, '10.200.3.4')).toBe(true);
-    expect(inAllowList(l, '192.0.2.7')).toBe(true);
-    expect(inAllowList(l, '192.0.2.8')).toBe(false);
-    expect(inAllowList(l, '::1')).toBe(true);
-    expect(inAllowList(l, '2001:db8::5')).toBe(true);
+    const l = new AllowList(['10.0.0.0/8', '192.0.2.7', '::1', '2001:db8::/32']);
+    expect(l.has('10.200.3.4')).toBe(true);
+    expect(l.has('192.0.2.7')).toBe(true);
+    expect(l.has('192.0.2.8')).toBe(false);
+    expect(l.has('::1')).toBe(true);
+    expect(l.has('2001:db8::5')).toBe(true);
+    // answers are remembered: asked again, the same
+    expect(l.has('192.0.2.8')).toBe(false);
+    expect(l.has('10.200.3.4')).toBe(true);
   });
 });
 
 describe('FlowTokens', () => {
+  it('gives a flow the same token every time, and other flows other tokens', () => {
+    const f = new FlowTokens();
+    const flow = {
+      transport: 'udp' as const,
+      address: '192.0.2.1',
+      port: 5060,
+      connectionId: null,
+    };
+    const token = f.encode(flow);
+    expect(f.encode({ ...flow })).toBe(token);
+    expect(f.encode({ ...flow, port: 5061 })).not.toBe(token);
+    expect(f.decode(token)).toEqual(flow);
+    // another key (another edge, no shared key) does not accept it
+    expect(new FlowTokens().decode(token)).toBeNull();
+  });
+
   it('round-trips and rejects forgeries', () => {
     const f = new FlowTokens();
     const flow = {

@@ -5,7 +5,6 @@
  * user, unknown user and wrong password get the same message (minus per-request fields),
  * a brute-forcer goes silent after N failures, nothing carries Server/User-Agent.
  */
-import { BlockList } from 'node:net';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import {
@@ -18,6 +17,7 @@ import {
 import type { MessageSource } from '@strata/transport';
 import { edgeConfigSchema } from '../src/config.js';
 import { digestResponse, StatelessDigest, StaticCredentials } from '@strata/auth';
+import { AllowList } from '../src/cidr.js';
 import { FlowTokens } from '../src/flow-token.js';
 import { EdgeForwarder, type EdgeTransport } from '../src/forwarder.js';
 import { CoreRing } from '../src/ring.js';
@@ -261,7 +261,7 @@ function edge(overrides: Record<string, unknown> = {}) {
     flows: new FlowTokens(),
     limiter: null,
     limitAction: 'drop',
-    trusted: new BlockList(),
+    trusted: new AllowList([]),
     scannerAgents: config.protection.userAgentBlocklist.map((s) => s.toLowerCase()),
     domains: new Set(['strata.test', '127.0.0.1']),
     digest,
