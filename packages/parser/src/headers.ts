@@ -329,7 +329,10 @@ export class SipHeaders {
     const out: string[] = [];
     this.eachLine(hot, HOT_NAMES[hot], (v) => {
       if (v.indexOf(',') < 0) {
-        if (v.length > 0) out.push(v);
+        // what splitList makes of one value: trimmed (a stray CR before the
+        // line end stays in an original value), dropped when empty
+        const one = v.trim();
+        if (one.length > 0) out.push(one);
       } else for (const part of splitList(v)) out.push(part);
     });
     return out;

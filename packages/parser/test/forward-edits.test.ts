@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  HotHeader,
   parseMessage,
   popVia,
   pushVia,
@@ -137,6 +138,23 @@ describe('forward edits', () => {
     expect(req.topViaRaw).toBe('SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK0');
     req.headers.remove('From');
     expect(() => req.from).toThrow();
+  });
+
+  it('a stray CR at the end of a Via value is not part of the parsed Via, edited or not', () => {
+    // sipp's ereg capture of a Via block keeps a CR (\r\r\n): the 487 of the CANCEL e2e
+    const text =
+      'SIP/2.0 487 Request Terminated\r\n' +
+      'Via: SIP/2.0/UDP 127.0.0.1:40248;branch=z9hG4bKcore\r\n' +
+      'Via: SIP/2.0/UDP 127.0.0.1:59441;branch=z9hG4bK-1;rport=59441;received=127.0.0.1\r\r\n' +
+      'From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n' +
+      'Content-Length: 0\r\n\r\n';
+    const res = parseMessage(bytes(text)) as SipResponse;
+    expect(res.vias[1]!.params.get('received')).toBe('127.0.0.1');
+    popVia(res); // the proxy's pop, then the next Via says where the response goes
+    expect(res.vias.map((v) => v.params.get('received') ?? null)).toEqual(['127.0.0.1']);
+    expect(res.headers.hotValues(HotHeader.Via)).toEqual([
+      'SIP/2.0/UDP 127.0.0.1:59441;branch=z9hG4bK-1;rport=59441;received=127.0.0.1',
+    ]);
   });
 
   it('replaceFirstValue on a folded line and on an unclassified header keeps every other byte', () => {
