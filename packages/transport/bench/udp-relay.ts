@@ -16,9 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { invite } from './message.js';
 import { pump, pumpPaced } from './pump.js';
 
-// 100 000 per round: with 30 000 the per-round ratios of one run spread over
-// ±0.15 (sys time of a 0.3 s window moves with the scheduler), with 100 000
-// over ±0.05 (README, "Session 4")
+// 100 000 per round: a 0.3 s window (30 000) let one run's per-round ratios
+// spread over ±0.15, as its system time moves with the scheduler; longer
+// windows mostly narrow that (README, "Session 4")
 const COUNT = Number(process.env.BENCH_COUNT ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 128); // messages in flight: keeps the relay busy without overflowing its socket buffer
