@@ -1,6 +1,6 @@
 /**
  * The edge's request forward, end to end on loopback: a generator sends
- * INVITEs (new Call-IDs) to a real edge process (dist/main.js, one worker),
+ * INVITEs (1 024 Call-IDs in turn) to a real edge process (dist/main.js, one worker),
  * which forwards them to a "core" that only counts them and answers the
  * edge's OPTIONS probes. Reports the edge's CPU per forwarded INVITE —
  * validation, trust and flood checks, ring pick, stateless branch, flow
