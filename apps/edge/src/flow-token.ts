@@ -7,7 +7,7 @@
  * edge keeping per-call state. HMAC-signed so it cannot be forged.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { TransportProtocol } from '@strata/transport';
+import { portText, type TransportProtocol } from '@strata/transport';
 
 export interface Flow {
   transport: TransportProtocol;
@@ -37,7 +37,7 @@ export class FlowTokens {
   }
 
   encode(flow: Flow): string {
-    const text = `${flow.transport}|${flow.address}|${flow.port}|${flow.connectionId ?? ''}`;
+    const text = `${flow.transport}|${flow.address}|${portText(flow.port)}|${flow.connectionId ?? ''}`;
     let token = this.encoded.get(text);
     if (token === undefined) {
       const data = Buffer.from(text, 'utf8');

@@ -29,13 +29,14 @@ import {
   type SipResponse,
   type SipUri,
 } from '@strata/parser';
-import type {
-  Destination,
-  Endpoint,
-  MessageSource,
-  Transport,
-  TransportError,
-  TransportProtocol,
+import {
+  portText,
+  type Destination,
+  type Endpoint,
+  type MessageSource,
+  type Transport,
+  type TransportError,
+  type TransportProtocol,
 } from '@strata/transport';
 import { EDGE_BRANCH_PREFIX, statelessBranch } from './branch.js';
 import type { AllowList } from './cidr.js';
@@ -465,7 +466,7 @@ export class EdgeForwarder {
 
   /** Cores send from their listening address and port (UDP socket or the connection we opened). */
   private isFromCore(source: MessageSource): boolean {
-    return this.coreByAddress.has(`${source.address}:${source.port}`);
+    return this.coreByAddress.has(`${source.address}:${portText(source.port)}`);
   }
 
   private flowOf(uri: NameAddr['uri']): Flow | null {

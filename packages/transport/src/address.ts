@@ -1,5 +1,6 @@
 /** Address helpers: one spelling per IP so table keys and comparisons agree. */
 import { isIPv4, isIPv6 } from 'node:net';
+import { portText } from './port-text.js';
 import type { TransportProtocol } from './types.js';
 
 const V4_MAPPED = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
@@ -42,7 +43,7 @@ export function isWildcard(address: string): boolean {
 
 /** Connection table key: (transport, remote address, remote port). */
 export function flowKey(transport: TransportProtocol, address: string, port: number): string {
-  return `${transport}|${address}|${port}`;
+  return `${transport}|${address}|${portText(port)}`;
 }
 
 /** "UDP" | "TCP" … as written in a Via sent-protocol, from our lowercase protocol name. */

@@ -18,5 +18,6 @@ export { responseDestination } from './response-destination.js';
 export { applyReceived } from './via-received.js';
 export { errorResponseFor } from './error-response.js';
 export { normalizeAddress, hostForVia, protocolFromVia } from './address.js';
+export { portText } from './port-text.js';
 export { runClustered, type ClusterOptions } from './cluster.js';
 export { localAliases, type LocalAlias } from './local-aliases.js';

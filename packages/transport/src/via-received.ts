@@ -4,6 +4,7 @@
  */
 import { serializeVia, type SipRequest } from '@strata/parser';
 import { normalizeAddress } from './address.js';
+import { portText } from './port-text.js';
 
 /**
  * Add `received` / fill `rport` in the request's top Via, in place. Only the
@@ -37,7 +38,7 @@ export function applyReceived(
   if ((scan & 1) === 0) return applyParsed(request, sourceAddress, sourcePort);
   // plain text edit: fill rport in place, append received
   const edited = wantsRport
-    ? `${raw.slice(0, rport)};rport=${sourcePort}${raw.slice(paramEnd(raw, rport, 5))};received=${sourceAddress}`
+    ? `${raw.slice(0, rport)};rport=${portText(sourcePort)}${raw.slice(paramEnd(raw, rport, 5))};received=${sourceAddress}`
     : `${raw};received=${sourceAddress}`;
   // Only the top value changes: serialisation copies every other header
   // line byte for byte (the parser keeps untouched lines as slices).
