@@ -20,7 +20,9 @@ import { pump, pumpPaced } from './pump.js';
 // spread over ±0.15, as its system time moves with the scheduler; longer
 // windows mostly narrow that (README, "Session 4")
 const COUNT = Number(process.env.BENCH_COUNT ?? 100_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+// 9 rounds (was 5): a run's median of 5 per-round ratios still moved by
+// ±0.05 from run to run; of 9, by about ±0.03 (README, "Session 5")
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 128); // messages in flight: keeps the relay busy without overflowing its socket buffer
 // BENCH_RATE > 0: open loop at that many messages/s instead of the window
 // (same input for both relays, below what either can relay)
@@ -55,6 +57,8 @@ interface Result {
   /** relay CPU per message, µs: user (our JS) and system (kernel, incl. loopback delivery) */
   user: number;
   system: number;
+  /** garbage-collection pauses (perf_hooks 'gc' entries, wall time) per message, µs; part of user + system */
+  gc: number;
   /** per 1000 messages: minor page faults, voluntary and involuntary context switches */
   faults: number;
   vcsw: number;
@@ -98,6 +102,7 @@ async function round(mode: Mode, sink: dgram.Socket, gen: dgram.Socket): Promise
       count: number;
       user: number;
       system: number;
+      gcMs: number;
       minorFaults: number;
       voluntarySwitches: number;
       involuntarySwitches: number;
@@ -111,6 +116,7 @@ async function round(mode: Mode, sink: dgram.Socket, gen: dgram.Socket): Promise
     seconds,
     user: report.user / report.count,
     system: report.system / report.count,
+    gc: (1000 * report.gcMs) / report.count,
     faults: (1000 * report.minorFaults) / report.count,
     vcsw: (1000 * report.voluntarySwitches) / report.count,
     ivcsw: (1000 * report.involuntarySwitches) / report.count,
@@ -144,7 +150,7 @@ async function main(): Promise<void> {
       console.log(
         `${mode.padEnd(4)} round ${r + 1}: ${Math.round(res.relayed / res.seconds)} msg/s, ` +
           `${(res.user + res.system).toFixed(2)} µs CPU/msg ` +
-          `(user ${res.user.toFixed(2)}, sys ${res.system.toFixed(2)}), lost ${res.lost}; ` +
+          `(user ${res.user.toFixed(2)}, sys ${res.system.toFixed(2)}; GC ${res.gc.toFixed(2)}), lost ${res.lost}; ` +
           `per 1000: ${res.faults.toFixed(1)} page faults, ` +
           `${res.vcsw.toFixed(0)}+${res.ivcsw.toFixed(0)} context switches`,
       );
@@ -161,16 +167,18 @@ async function main(): Promise<void> {
   const line = (name: string, rs: Result[]): string =>
     `  ${name}: ${Math.round(med(rs, (x) => x.relayed / x.seconds))} msg/s, ` +
     `${med(rs, cpu).toFixed(2)} µs CPU/msg ` +
-    `(user ${med(rs, (x) => x.user).toFixed(2)}, sys ${med(rs, (x) => x.system).toFixed(2)}); ` +
+    `(user ${med(rs, (x) => x.user).toFixed(2)}, sys ${med(rs, (x) => x.system).toFixed(2)}; ` +
+    `GC ${med(rs, (x) => x.gc).toFixed(2)}); ` +
     `per 1000: ${med(rs, (x) => x.faults).toFixed(1)} page faults, ` +
     `${med(rs, (x) => x.vcsw + x.ivcsw).toFixed(0)} context switches`;
   console.log(
-    '\nmedians of %d rounds, %d messages each (after %d warm-up), %d-byte INVITE (Via %s), %s, %s sink, load %s → %s:',
+    '\nmedians of %d rounds, %d messages each (after %d warm-up), %d-byte INVITE (Via %s), branch %s, %s, %s sink, load %s → %s:',
     ROUNDS,
     COUNT,
     WARMUP,
     invite('127.0.0.1', 5060, 0, RPORT).length,
     RPORT ? 'with rport: received/rport added' : 'without rport: nothing added',
+    process.env.BENCH_BRANCH === 'counter' ? 'from a counter' : 'from a ring',
     RATE > 0 ? `open loop at ${RATE} msg/s` : `window ${WINDOW}`,
     BUSY_SINK ? 'busy' : 'sleeping',
     load0.toFixed(2),
