@@ -1,8 +1,6 @@
 /**
- * Instructions per message of the relay's own work, without sockets: what
- * SipTransport and the bench relay do to each datagram between the 'message'
- * event and dgram's send — parseMessage, the RFC 3261 §18.2.1 / RFC 3581
- * received/rport edit of the top Via, pushing our Via, serializeMessage.
+ * Instructions per message of the relay's own work, without sockets
+ * (bench/forward.ts: parse, received/rport, Via push, serialise).
  * Counted under callgrind like the parser's bench/instructions.ts (same
  * method: two runs, 5,000 and 25,000 messages after a 10,000-message warm-up,
  * the difference divided by 20,000; Node with --single-threaded), so it does
@@ -12,28 +10,16 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseMessage, serializeMessage, type SipRequest } from '@strata/parser';
-import { applyReceived } from '../src/via-received.js';
-import { invite } from './message.js';
+import { describeForward, makeForward } from './forward.js';
 
 const WARMUP = 10_000;
 const LOW = 5_000;
 const HIGH = 25_000;
 
 function child(count: number): void {
-  // BENCH_VIA=plain: a Via without rport naming the source (nothing to add), as in udp-relay
-  const rport = (process.env.BENCH_VIA ?? 'rport') === 'rport';
-  const messages = Array.from({ length: 256 }, (_, i) => invite('127.0.0.1', 40000, i, rport));
-  const via = 'SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKbench';
-  let branch = 0;
+  const forward = makeForward();
   let sink = 0;
-  const forward = (buf: Buffer): void => {
-    const msg = parseMessage(buf) as SipRequest;
-    applyReceived(msg, '127.0.0.1', 40000);
-    msg.headers.prepend('Via', `${via}${++branch}`);
-    sink += serializeMessage(msg).length;
-  };
-  for (let i = 0; i < WARMUP + count; i++) forward(messages[i & 255]!);
+  for (let i = 0; i < WARMUP + count; i++) sink += forward(i);
   if (sink === 0) process.exitCode = 1;
 }
 
@@ -62,6 +48,6 @@ if (args[0] === '--child') {
 } else {
   const per = (instructions(HIGH) - instructions(LOW)) / (HIGH - LOW);
   process.stdout.write(
-    `forward (parse, received/rport, Via push, serialise; Via ${process.env.BENCH_VIA ?? 'rport'}) ${Math.round(per).toLocaleString('en-US')} instructions/msg\n`,
+    `forward (${describeForward()}) ${Math.round(per).toLocaleString('en-US')} instructions/msg\n`,
   );
 }
