@@ -12,6 +12,7 @@ import {
   type SipResponse,
   type Via,
 } from '@strata/parser';
+import { portText } from '@strata/transport';
 
 /** separator that cannot occur in a token, a host or a branch */
 const SEP = '\u0001';
@@ -54,7 +55,7 @@ export function clientKeyOfResponse(response: SipResponse): string | null {
 
 /** sent-by (host:port) normalised for comparison: lowercase host, default port filled in. */
 export function sentByOf(via: Via): string {
-  return `${viaHost(via)}:${via.port ?? defaultPort(via.transport)}`;
+  return `${viaHost(via)}:${portText(via.port ?? defaultPort(via.transport))}`;
 }
 
 /**

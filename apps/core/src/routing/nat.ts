@@ -10,7 +10,7 @@
  * Behind the edge this is not needed: the edge's flow tokens in Record-Route/Path do it.
  */
 import { isSipUri, parseContact, serializeUri, type SipRequest } from '@strata/parser';
-import type { MessageSource } from '@strata/transport';
+import { portText, type MessageSource } from '@strata/transport';
 
 /** True when a Contact was aliased. */
 export function aliasContact(req: SipRequest, source: MessageSource): boolean {
@@ -29,7 +29,7 @@ export function aliasContact(req: SipRequest, source: MessageSource): boolean {
   } catch {
     return false;
   }
-  const alias = `;alias=${source.address}~${source.port}~${source.transport}`;
+  const alias = `;alias=${source.address}~${portText(source.port)}~${source.transport}`;
   const at = value.indexOf(uriText);
   const next =
     at >= 0
