@@ -17,6 +17,7 @@ import {
   SipParseError,
   SipRequest,
   splitList,
+  validateRequest,
   type SipMessage,
 } from '../src/index.js';
 import { INVITE } from './messages.js';
@@ -245,6 +246,50 @@ describe('hostile input: only SipParseError, bounded time', () => {
       ),
       { numRuns: RUNS },
     );
+  });
+
+  it('a request validateRequest accepts builds its From and To (mutations of the From and To lines)', () => {
+    // validateRequest builds To but leaves From to whoever reads it: its
+    // grammar check has to be what stands between a bad From and a reader
+    const base = Buffer.from(INVITE, 'latin1');
+    const text = INVITE;
+    const fromAt = text.indexOf('\r\nFrom:') + 2;
+    const toAt = text.indexOf('\r\nTo:') + 2;
+    const lineOf = (at: number): [number, number] => [at, text.indexOf('\r\n', at)];
+    const lines = [lineOf(fromAt), lineOf(toAt)];
+    const punct = fc.constantFrom(...'<>";,:@[]\\ \t=%?'.split('').map((c) => c.charCodeAt(0)));
+    let accepted = 0;
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(fc.nat(1), fc.nat(200), fc.oneof(punct, fc.nat(255), fc.constant(0x41))),
+          { minLength: 1, maxLength: 4 },
+        ),
+        (edits) => {
+          const b = Buffer.from(base);
+          for (const [which, off, byte] of edits) {
+            const [start, end] = lines[which]!;
+            // keep the header name and colon: mutate the value only
+            const from = start + (which === 0 ? 6 : 4);
+            b[from + (off % (end - from))] = byte;
+          }
+          let req: SipRequest;
+          try {
+            const m = parseMessage(b);
+            if (!(m instanceof SipRequest)) return;
+            req = m;
+          } catch {
+            return;
+          }
+          if (validateRequest(req) !== null) return;
+          accepted++;
+          expect(() => [req.from, req.to, req.fromTag, req.toTag]).not.toThrow();
+        },
+      ),
+      { numRuns: RUNS * 3 },
+    );
+    // the property is only worth something if some mutants got through
+    expect(accepted).toBeGreaterThan(0);
   });
 
   const hostile: [string, () => Buffer][] = [
