@@ -20,9 +20,9 @@ import { pump, pumpPaced } from './pump.js';
 // spread over ±0.15, as its system time moves with the scheduler; longer
 // windows mostly narrow that (README, "Session 4")
 const COUNT = Number(process.env.BENCH_COUNT ?? 100_000);
-// 9 rounds (was 5): a run's median of 5 per-round ratios still moved by
-// ±0.05 from run to run; of 9, by about ±0.03 (README, "Session 5")
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+// 15 rounds (was 5): a run's median of the per-round ratios moved by ±0.05
+// from run to run with 5 rounds, ±0.04 with 9, ±0.01 with 15 (README, "Session 5")
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 128); // messages in flight: keeps the relay busy without overflowing its socket buffer
 // BENCH_RATE > 0: open loop at that many messages/s instead of the window
 // (same input for both relays, below what either can relay)
