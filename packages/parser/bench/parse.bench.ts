@@ -10,7 +10,7 @@
 import { Bench } from 'tinybench';
 import sip from 'sip';
 import { parseMessage, serializeMessage } from '../src/index.js';
-import { forward, full, hot, MESSAGES, peerForward, peerParse, sink } from './tasks.js';
+import { forward, full, hot, MESSAGES, peerForward, peerParse, respond, sink } from './tasks.js';
 
 const ROUNDS = 50;
 const time = Number(process.env['BENCH_TIME_MS'] ?? 500);
@@ -43,6 +43,11 @@ const rows: { label: string; fn: () => void; perCall: number }[] = [
     fn: batch(forward, all),
     perCall: ROUNDS * all.length,
   },
+  ...MESSAGES.filter(([, b]) => b[0] === 0x53 /* S: a response */).map(([name, b]) => ({
+    label: `response return (d), ${name}`,
+    fn: batch(respond, [b]),
+    perCall: ROUNDS,
+  })),
   ...MESSAGES.map(([name, b]) => ({
     label: `hot path (a), ${name}`,
     fn: batch(hot, [b]),
@@ -90,7 +95,8 @@ console.table(
     .map((row) => {
       const kind = row.label.startsWith('parse+') ? 'peer parse+push+stringify' : 'peer sip.parse';
       const suffix = row.label.slice(row.label.indexOf(','));
-      const peer = r(`${kind}${suffix}`);
+      // the peer has no counterpart of (d)
+      const peer = row.label.startsWith('response') ? NaN : r(`${kind}${suffix}`);
       return {
         task: row.label,
         'msgs/s': fmt(r(row.label)),

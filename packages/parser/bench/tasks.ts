@@ -6,6 +6,7 @@
 import sip from 'sip';
 import {
   parseMessage,
+  popVia,
   pushVia,
   readContacts,
   serializeMessage,
@@ -53,6 +54,17 @@ export function forward(buf: Buffer): void {
   sink.n += serializeMessage(m).length;
 }
 
+/**
+ * (d) A proxy returning a response (§16.7 item 3, §18.2.2): parse, check the
+ * top Via (ours), pop it, read the next one (where the response goes).
+ */
+export function respond(buf: Buffer): void {
+  const m = parseMessage(buf);
+  sink.n += m.topVia?.port ?? 0;
+  popVia(m);
+  sink.n += m.topVia?.port ?? 0;
+}
+
 /** The peer, npm `sip` (kirm/sip.js): its parse of the same bytes. */
 export function peerParse(buf: Buffer): void {
   const m = sip.parse(buf);
@@ -77,6 +89,7 @@ export const TASKS = {
   hot,
   full,
   forward,
+  respond,
   parse: parseOnly,
   peer: peerParse,
   peerForward,

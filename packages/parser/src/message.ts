@@ -59,6 +59,9 @@ abstract class SipMessageBase {
   // lazily parsed, each kept until the headers it came from are edited
   private viasVersion = -1;
   private _vias: Via[] | null = null;
+  // the top Via alone, parsed from topViaRaw (see topVia)
+  private topViaParsedVersion = -1;
+  private _topVia: Via | undefined = undefined;
   private addressVersion = -1;
   private _from: NameAddr | null = null;
   private _to: NameAddr | null = null;
@@ -225,8 +228,22 @@ abstract class SipMessageBase {
     return (this._vias ??= this.headers.hotValues(HotHeader.Via).map(parseVia));
   }
 
+  /**
+   * The top Via, parsed. Only the top value is parsed (from topViaRaw, whose
+   * grammar check it shares) unless `vias` already parsed them all: a
+   * response on its way back is routed by its top Via alone (RFC 3261
+   * §18.2.2), and parsing every Via of a response through the edge — twice,
+   * before and after popping ours — was paid on each one.
+   */
   get topVia(): Via | undefined {
-    return this.vias[0];
+    const version = this.headers.viaVersion;
+    if (this.viasVersion === version && this._vias !== null) return this._vias[0];
+    if (this.topViaParsedVersion !== version) {
+      const raw = this.topViaRaw;
+      this._topVia = raw === undefined ? undefined : parseVia(raw);
+      this.topViaParsedVersion = version;
+    }
+    return this._topVia;
   }
 
   get from(): NameAddr {

@@ -27,6 +27,29 @@ const REQUEST =
   'abcd';
 
 describe('forward edits', () => {
+  it('topVia parses the top value alone, and follows pushes and pops', () => {
+    // a response as the edge gets it back: our Via, then one no parser accepts
+    const res = parseMessage(
+      bytes(
+        'SIP/2.0 180 Ringing\r\n' +
+          'Via: SIP/2.0/UDP edge.example;branch=z9hG4bKe, SIP/2.0/UDP 192.0.2.1:40000;branch=z9hG4bK1\r\n' +
+          'Via: SIP/2.0/UDP\r\n' +
+          'Call-ID: a@b\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n',
+      ),
+    ) as SipResponse;
+    expect(res.topVia?.host).toBe('edge.example');
+    // all of them: the bad one counts
+    expect(() => res.vias).toThrow();
+    popVia(res);
+    expect(res.topVia?.host).toBe('192.0.2.1');
+    expect(res.topVia?.port).toBe(40000);
+    pushVia(res, 'SIP/2.0/TCP pushed.example;branch=z9hG4bKq');
+    expect(res.topVia?.transport).toBe('TCP');
+    popVia(res);
+    popVia(res);
+    expect(() => res.topVia).toThrow();
+  });
+
   it('replaceFirstValue rewrites the first value where the line stands, keeping the rest', () => {
     const req = parseMessage(bytes(REQUEST)) as SipRequest;
     expect(
