@@ -8,6 +8,11 @@
  * stime, all threads, 10 ms ticks), the median of ROUNDS windows of COUNT
  * INVITEs each. Every wait is bounded; the edge is killed at the end.
  *
+ * BENCH_MODE=responses: the core also answers every INVITE with a 180
+ * Ringing, which the edge routes back to the generator by its Vias (pop
+ * ours, RFC 3261 §18.2.2 to the client's received/rport); a round then
+ * counts 180s at the generator, and the CPU is per INVITE + 180.
+ *
  *   pnpm --filter @strata/edge bench
  *   BENCH_COUNT=100000 BENCH_ROUNDS=5 node bench/dist/bench/forward.bench.js
  */
@@ -25,6 +30,7 @@ const WINDOW = 128; // INVITEs in flight
 const ROUND_MS = 30_000;
 const EDGE_MAIN = fileURLToPath(new URL('../../../dist/main.js', import.meta.url));
 const TICK_US = 10_000; // CLK_TCK 100
+const RESPONSES = process.env.BENCH_MODE === 'responses';
 
 const sdp =
   'v=0\r\no=alice 2890844526 2890844526 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\n' +
@@ -51,15 +57,15 @@ function invite(port: number, n: number): Buffer {
   );
 }
 
-/** A 200 to the edge's OPTIONS probe: its Vias, From, To with a tag, Call-ID, CSeq. */
-function answerOptions(req: string): Buffer {
-  const lines = req.split('\r\n');
+/** A response to a request the core got: its Vias, From, To with a tag, Call-ID, CSeq. */
+function answer(req: string, statusLine: string): Buffer {
+  const lines = req.slice(0, req.indexOf('\r\n\r\n')).split('\r\n');
   const pick = (name: string): string[] =>
     lines.filter((l) => l.toLowerCase().startsWith(`${name}:`));
   const to = pick('to')[0] ?? 'To: <sip:core>';
   return Buffer.from(
     [
-      'SIP/2.0 200 OK',
+      statusLine,
       ...pick('via'),
       ...pick('from'),
       `${to};tag=bench`,
@@ -85,12 +91,16 @@ async function main(): Promise<void> {
   core.bind(0, '127.0.0.1');
   gen.bind(0, '127.0.0.1');
   await Promise.all([once(core, 'listening'), once(gen, 'listening')]);
+  // what a round counts: INVITEs at the core, or (BENCH_MODE=responses) 180s at the generator
   let forwarded = 0;
   core.on('message', (buf, rinfo) => {
     if (buf[0] === 0x4f /* OPTIONS */) {
-      core.send(answerOptions(buf.toString('latin1')), rinfo.port, rinfo.address);
+      core.send(answer(buf.toString('latin1'), 'SIP/2.0 200 OK'), rinfo.port, rinfo.address);
+    } else if (RESPONSES) {
+      core.send(answer(buf.toString('latin1'), 'SIP/2.0 180 Ringing'), rinfo.port, rinfo.address);
     } else forwarded++;
   });
+  if (RESPONSES) gen.on('message', () => forwarded++);
 
   // the edge's port: a free one, taken and released just before it starts
   const probe = dgram.createSocket('udp4');
@@ -182,8 +192,8 @@ async function main(): Promise<void> {
       return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
     };
     console.log(
-      `\nedge forward, median of ${ROUNDS} rounds of ${COUNT} INVITEs (window ${WINDOW}, load ${loadavg()[0]!.toFixed(2)}): ` +
-        `${median(rounds.map((x) => x.us)).toFixed(2)} µs CPU per forwarded INVITE, ` +
+      `\nedge forward, median of ${ROUNDS} rounds of ${COUNT} INVITEs${RESPONSES ? ' + 180s' : ''} (window ${WINDOW}, load ${loadavg()[0]!.toFixed(2)}): ` +
+        `${median(rounds.map((x) => x.us)).toFixed(2)} µs CPU per forwarded INVITE${RESPONSES ? ' + 180' : ''}, ` +
         `${Math.round(median(rounds.map((x) => x.rate)))} INVITEs/s`,
     );
   } finally {
