@@ -40,6 +40,35 @@ describe('SipMessageMetrics', () => {
     );
   });
 
+  it('hands counts over at each scrape: none lost, none counted twice', async () => {
+    const reg = createRegistry({ defaults: false });
+    const m = new SipMessageMetrics(reg);
+    const invite = msg(`INVITE sip:b@x SIP/2.0\n${COMMON}CSeq: 1 INVITE\nContent-Length: 0\n\n`);
+    const ringing = msg(`SIP/2.0 180 Ringing\n${COMMON}CSeq: 1 INVITE\nContent-Length: 0\n\n`);
+    const line = 'strata_sip_requests_total{direction="in",method="INVITE"}';
+    const provisional = 'strata_sip_responses_total{direction="out",method="INVITE",class="1xx"}';
+    m.received(invite);
+    m.sent(ringing);
+    let text = await reg.metrics();
+    expect(text).toContain(`${line} 1`);
+    expect(text).toContain(`${provisional} 1`);
+    // a scrape with nothing new in between changes nothing
+    expect(await reg.metrics()).toContain(`${line} 1`);
+    m.received(invite);
+    m.received(invite);
+    m.sentBytes(
+      Buffer.from(`SIP/2.0 180 Ringing\r\n${COMMON.replace(/\n/g, '\r\n')}CSeq: 1 INVITE\r\n\r\n`),
+    );
+    text = await reg.metrics();
+    expect(text).toContain(`${line} 3`);
+    expect(text).toContain(`${provisional} 2`);
+    // get() (what counterFrom-style readers use) collects too
+    const value = (await reg.getSingleMetric('strata_sip_requests_total')!.get()).values.find(
+      (v) => v.labels.direction === 'in' && v.labels.method === 'INVITE',
+    )?.value;
+    expect(value).toBe(3);
+  });
+
   it('counterFrom / gaugeFrom read plain counters at scrape time', async () => {
     const reg = createRegistry({ defaults: false });
     let n = 3;
