@@ -13,6 +13,11 @@
  * ours, RFC 3261 §18.2.2 to the client's received/rport); a round then
  * counts 180s at the generator, and the CPU is per INVITE + 180.
  *
+ * BENCH_TRUST=untrusted: the generator is not a trusted source, so every
+ * INVITE also goes through what a client on the internet meets — the flood
+ * limiter (its rate set far above the bench's), the scanner User-Agent
+ * check and the open-relay check of the Request-URI's domain.
+ *
  *   pnpm --filter @strata/edge bench
  *   BENCH_COUNT=100000 BENCH_ROUNDS=5 node bench/dist/bench/forward.bench.js
  */
@@ -31,6 +36,7 @@ const ROUND_MS = 30_000;
 const EDGE_MAIN = fileURLToPath(new URL('../../../dist/main.js', import.meta.url));
 const TICK_US = 10_000; // CLK_TCK 100
 const RESPONSES = process.env.BENCH_MODE === 'responses';
+const UNTRUSTED = process.env.BENCH_TRUST === 'untrusted';
 
 const sdp =
   'v=0\r\no=alice 2890844526 2890844526 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\n' +
@@ -122,8 +128,13 @@ async function main(): Promise<void> {
       // room for the window (as the transport's relay bench): no drops at the socket
       udp: { recvBufferSize: 2 << 20 },
       status: { host: '127.0.0.1', port: 0 },
-      // loopback is the operator's own network here: no flood limits in the way
-      protection: { trusted: ['127.0.0.0/8'] },
+      ...(UNTRUSTED
+        ? {
+            domains: ['biloxi.example.com'],
+            protection: { trusted: [], rateLimit: { ratePerSecond: 1e9, burst: 1e9 } },
+          }
+        : // loopback is the operator's own network here: no flood limits in the way
+          { protection: { trusted: ['127.0.0.0/8'] } }),
     }),
   );
   const edge = spawn(process.execPath, [EDGE_MAIN], {
@@ -192,7 +203,7 @@ async function main(): Promise<void> {
       return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
     };
     console.log(
-      `\nedge forward, median of ${ROUNDS} rounds of ${COUNT} INVITEs${RESPONSES ? ' + 180s' : ''} (window ${WINDOW}, load ${loadavg()[0]!.toFixed(2)}): ` +
+      `\nedge forward, median of ${ROUNDS} rounds of ${COUNT} INVITEs${RESPONSES ? ' + 180s' : ''}${UNTRUSTED ? ', untrusted source' : ''} (window ${WINDOW}, load ${loadavg()[0]!.toFixed(2)}): ` +
         `${median(rounds.map((x) => x.us)).toFixed(2)} µs CPU per forwarded INVITE${RESPONSES ? ' + 180' : ''}, ` +
         `${Math.round(median(rounds.map((x) => x.rate)))} INVITEs/s`,
     );
