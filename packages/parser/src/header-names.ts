@@ -21,6 +21,9 @@ export enum HotHeader {
   Date = 11,
 }
 
+/** Number of HotHeader ids (Other included): the size of a per-id table. */
+export const HOT_HEADER_IDS = 12;
+
 /** compact form → full lowercase name */
 const COMPACT: Readonly<Record<string, string>> = {
   a: 'accept-contact',

@@ -5,7 +5,7 @@
  */
 import { checkMessageSyntax } from './check.js';
 import { SipParseError } from './errors.js';
-import { HotHeader } from './header-names.js';
+import { HOT_HEADER_IDS, HotHeader } from './header-names.js';
 import { parseContact, parseMediaType, readContentType } from './header-values.js';
 import type { SipHeaders } from './headers.js';
 import { DEFAULT_LIMITS } from './limits.js';
@@ -325,16 +325,20 @@ function syntaxFailure(msg: SipRequest | SipResponse, maxUriLength: number): Sip
  * single-valued ones appear once (RFC 4475 §3.3.8 multi01 → 400).
  */
 function checkMandatory(h: SipHeaders): DropReason | null {
+  h.hotLineCounts(LINE_COUNTS);
   for (const [hot, name] of MANDATORY) {
-    const n = h.hotLineCount(hot);
+    const n = LINE_COUNTS[hot]!;
     if (n === 0) return { code: 'MISSING_HEADER', reason: `Missing ${name} header` };
     if (n > 1 && hot !== HotHeader.Via)
       return { code: 'DUPLICATE_HEADER', reason: `Multiple ${name} headers` };
   }
-  if (h.hotLineCount(HotHeader.MaxForwards) > 1)
+  if (LINE_COUNTS[HotHeader.MaxForwards]! > 1)
     return { code: 'DUPLICATE_HEADER', reason: 'Multiple Max-Forwards headers' };
   return null;
 }
+
+/** checkMandatory's counts (validation is synchronous and not re-entered). */
+const LINE_COUNTS = new Int32Array(HOT_HEADER_IDS);
 
 const MANDATORY: [HotHeader, string][] = [
   [HotHeader.Via, 'Via'],

@@ -62,6 +62,27 @@ describe('validateRequest', () => {
     ).toBe(400);
   });
 
+  it('counts mandatory headers on the current lines after edits (pushed, appended, removed)', () => {
+    const edited = (edit: (r: SipRequest) => void): string | null => {
+      const r = req(OPTIONS);
+      r.headers.prepend('Via', 'SIP/2.0/UDP proxy.example;branch=z9hG4bKp');
+      edit(r);
+      return validateRequest(r)?.code ?? null;
+    };
+    expect(edited(() => undefined)).toBeNull();
+    expect(edited((r) => r.headers.remove('From'))).toBe('MISSING_HEADER');
+    expect(edited((r) => r.headers.append('Call-ID', 'second@x'))).toBe('DUPLICATE_HEADER');
+    expect(edited((r) => r.headers.prepend('Max-Forwards', '10'))).toBe('DUPLICATE_HEADER');
+    expect(edited((r) => r.headers.set('To', '<sip:carol@example.com>'))).toBeNull();
+    // the top Via popped, the original one left
+    expect(edited((r) => r.headers.removeFirstValue('Via'))).toBeNull();
+    expect(
+      edited((r) => {
+        r.headers.remove('Via');
+      }),
+    ).toBe('MISSING_HEADER');
+  });
+
   it('400 when the CSeq method differs from a known request method (§8.1.1.5)', () => {
     expect(
       validateRequest(req(OPTIONS.replace('CSeq: 1 OPTIONS', 'CSeq: 1 INVITE'))),
