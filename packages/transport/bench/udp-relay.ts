@@ -21,7 +21,7 @@ import { pump, pumpPaced } from './pump.js';
 // windows mostly narrow that (README, "Session 4")
 const COUNT = Number(process.env.BENCH_COUNT ?? 100_000);
 // 15 rounds (was 5): a run's median of the per-round ratios moved by ±0.05
-// from run to run with 5 rounds, ±0.04 with 9, ±0.01 with 15 (README, "Session 5")
+// from run to run with 5 rounds, ±0.04 with 9, ±0.02 with 15 (README, "Session 5")
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 128); // messages in flight: keeps the relay busy without overflowing its socket buffer
 // BENCH_RATE > 0: open loop at that many messages/s instead of the window
