@@ -1,8 +1,6 @@
 /** Address allow-lists: "10.0.0.0/8", "::1", "192.0.2.7". */
 import { BlockList, isIPv6 } from 'node:net';
-
-/** Addresses whose answer is remembered; past this the memory starts over. */
-const MAX_REMEMBERED = 8192;
+import { BoundedMemo } from './bounded-memo.js';
 
 /**
  * A BlockList of allowed subnets and addresses, with its answers remembered
@@ -13,7 +11,7 @@ const MAX_REMEMBERED = 8192;
  */
 export class AllowList {
   private readonly list = new BlockList();
-  private readonly answers = new Map<string, boolean>();
+  private readonly answers = new BoundedMemo<boolean>();
 
   constructor(entries: readonly string[]) {
     for (const entry of entries) {
@@ -29,7 +27,6 @@ export class AllowList {
     let yes = this.answers.get(address);
     if (yes === undefined) {
       yes = this.list.check(address, isIPv6(address) ? 'ipv6' : 'ipv4');
-      if (this.answers.size >= MAX_REMEMBERED) this.answers.clear();
       this.answers.set(address, yes);
     }
     return yes;

@@ -8,6 +8,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { portText, type TransportProtocol } from '@strata/transport';
+import { BoundedMemo } from './bounded-memo.js';
 
 export interface Flow {
   transport: TransportProtocol;
@@ -18,9 +19,6 @@ export interface Flow {
 
 const TRANSPORTS: ReadonlySet<string> = new Set(['udp', 'tcp', 'tls', 'ws', 'wss']);
 
-/** Tokens remembered per flow (see encode); past this the memory starts over. */
-const MAX_REMEMBERED = 8192;
-
 export class FlowTokens {
   private readonly key: Buffer;
   /**
@@ -28,7 +26,7 @@ export class FlowTokens {
    * the Via, Record-Route or Path), and an HMAC per request was a measurable
    * part of the edge's CPU; a token only depends on the flow and the key.
    */
-  private readonly encoded = new Map<string, string>();
+  private readonly encoded = new BoundedMemo<string>();
 
   constructor(key?: Buffer) {
     // Tokens only need to outlive the flows they name; connections die with the
@@ -42,7 +40,6 @@ export class FlowTokens {
     if (token === undefined) {
       const data = Buffer.from(text, 'utf8');
       token = `${data.toString('base64url')}.${this.mac(data).toString('base64url')}`;
-      if (this.encoded.size >= MAX_REMEMBERED) this.encoded.clear();
       this.encoded.set(text, token);
     }
     return token;
