@@ -11,7 +11,7 @@
  */
 import { parseMessage, serializeMessage, type SipRequest } from '@strata/parser';
 import { applyReceived } from '../src/via-received.js';
-import { invite } from './message.js';
+import { BRANCH_RING, invite } from './message.js';
 
 export const RPORT = (process.env.BENCH_VIA ?? 'rport') === 'rport';
 export const PORTS = Math.max(1, Number(process.env.BENCH_PORTS ?? 1));
@@ -27,12 +27,10 @@ export function describeForward(): string {
 export function makeForward(): (i: number) => number {
   const messages = Array.from({ length: 256 }, (_, i) => invite('127.0.0.1', 40000, i, RPORT));
   const via = 'SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKbench';
-  // the branch's unique part as in udp-relay: a ring of strings made once
-  const ring = Array.from({ length: 4096 }, (_, i) => `.${i.toString(36).padStart(6, '0')}`);
   return (i) => {
     const msg = parseMessage(messages[i & 255]!) as SipRequest;
     applyReceived(msg, '127.0.0.1', PORTS === 1 ? 40000 : 1024 + (i % PORTS));
-    msg.headers.prepend('Via', via + ring[i & 4095]!);
+    msg.headers.prepend('Via', via + BRANCH_RING[i & 4095]!);
     return serializeMessage(msg).length;
   };
 }

@@ -14,6 +14,18 @@ const sdp = [
 ].join('\r\n');
 
 /**
+ * The unique part of the branch a relay pushes, taken in turn: 4096 strings
+ * made once (far more than the messages in flight). How a branch is made is
+ * the caller's business (the edge hashes, the transaction layer counts in
+ * base 36), and a counter turned into a string per message goes through V8's
+ * number-to-string cache (README, "Session 5").
+ */
+export const BRANCH_RING: readonly string[] = Array.from(
+  { length: 4096 },
+  (_, i) => `.${i.toString(36).padStart(6, '0')}`,
+);
+
+/**
  * `rport`: the Via asks for rport (RFC 3581), so the receiving transport
  * fills it and adds received to every copy (a client behind NAT); without it
  * the sent-by is the sender's own address and port, and the server-side Via

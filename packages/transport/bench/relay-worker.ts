@@ -11,6 +11,7 @@ import dgram from 'node:dgram';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { SipTransport } from '../src/sip-transport.js';
+import { BRANCH_RING } from './message.js';
 
 const mode = process.argv[2] as 'raw' | 'sip' | 'spin';
 const sinkPort = Number(process.argv[3]);
@@ -87,22 +88,17 @@ if (mode === 'raw' || mode === 'spin') {
   const dest = { transport: 'udp' as const, address: '127.0.0.1', port: sinkPort };
   let viaPrefix = '';
   let branch = 0;
-  // How the branch's unique part is made is the caller's business (the edge
-  // hashes, the transaction layer hashes and counts), not the transport's.
-  // BENCH_BRANCH=ring (default): distinct strings made once, taken in turn
-  // (4096 of them, far more than the window in flight). BENCH_BRANCH=counter:
-  // a counter turned into a string per message, as the bench did until
-  // session 5 — each new number's string goes through V8's number-string
-  // cache, which keeps it alive past the next scavenge: this relay's
-  // scavenges took ≈ 0.85 ms instead of ≈ 0.3 ms (README, "Session 5").
+  // BENCH_BRANCH=ring (default): the branch's unique part from BRANCH_RING.
+  // BENCH_BRANCH=counter: a counter turned into a string per message, as the
+  // bench did until session 5: this relay's scavenges then took ≈ 0.85 ms
+  // instead of ≈ 0.3 ms (README, "Session 5").
   const counter = process.env.BENCH_BRANCH === 'counter';
-  const ring = Array.from({ length: 4096 }, (_, i) => `.${i.toString(36).padStart(6, '0')}`);
   const failed = (): void => undefined;
   t.onMessage((msg) => {
     count++;
     if (!msg.isRequest) return;
     // RFC 3261 §16.6 item 8: our Via on top, a fresh branch
-    const unique = counter ? `${++branch}` : ring[++branch & 4095]!;
+    const unique = counter ? `${++branch}` : BRANCH_RING[++branch & 4095]!;
     msg.headers.prepend('Via', viaPrefix + unique);
     t.sendOrElse(msg, dest, failed);
   });
