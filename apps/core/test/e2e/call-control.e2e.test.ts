@@ -28,7 +28,7 @@ import {
   httpRequest,
   edgeSeesCoresUp,
 } from './support/harness.js';
-import { EventSink } from './support/event-sink.js';
+import { EventSink, streamEvents } from './support/event-sink.js';
 import { TestRedis } from './support/redis.js';
 
 const TOKEN = 'test-admin-token-14';
@@ -55,11 +55,6 @@ async function admin(
     status: r.status,
     json: (r.body === '' ? {} : JSON.parse(r.body)) as Record<string, unknown>,
   };
-}
-
-async function streamEvents(): Promise<CallEvent[]> {
-  const entries = await redis.xrange('strata:events', '-', '+');
-  return entries.map(([, f]) => JSON.parse(f[f.indexOf('event') + 1]!) as CallEvent);
 }
 
 const ofCall = (events: CallEvent[], callId: string): string[] =>
@@ -185,7 +180,7 @@ describe('call events (Redis Stream + webhook)', () => {
     const stream = await until(
       'events on the stream',
       async () => {
-        const e = await streamEvents();
+        const e = await streamEvents(redis);
         return ofCall(e, callId).length >= 4 ? e : undefined;
       },
       5000,
@@ -261,8 +256,17 @@ describe('mid-call actions (admin API)', () => {
     const r2 = await placed.done;
     expect(r2.code, r2.errors).toBe(0);
     expect((await carol.done).code).toBe(0);
-    const stream = await streamEvents();
-    const xfer = stream.filter((e) => e.callId === d.callId && e.type === 'transferred');
+    // events go out through a queue: wait for the last one (the NOTIFY's 200)
+    const xfer = await until(
+      'transferred events',
+      async () => {
+        const x = (await streamEvents(redis)).filter(
+          (e) => e.callId === d.callId && e.type === 'transferred',
+        );
+        return x.some((e) => e.data['status'] === 200) ? x : undefined;
+      },
+      5000,
+    );
     expect(xfer.map((e) => [e.data['by'], e.data['status'], e.data['referee']])).toEqual([
       ['core', null, 'callee'],
       ['core', 200, 'callee'],
@@ -289,7 +293,7 @@ describe('mid-call actions (admin API)', () => {
     const [ra, rb] = await Promise.all([a.done, b.done]);
     expect(ra.code, ra.errors).toBe(0);
     expect(rb.code, rb.errors).toBe(0); // check_it: a=sendonly, then a=sendrecv
-    const stream = await streamEvents();
+    const stream = await streamEvents(redis);
     expect(
       stream
         .filter((e) => e.callId === d.callId && (e.type === 'held' || e.type === 'resumed'))
@@ -316,7 +320,7 @@ describe('mid-call actions (admin API)', () => {
     );
     expect(cdr).toMatchObject({ hangupParty: 'transfer', referStatus: 200 });
     expect(String(cdr['referTo'])).toBe(`sip:1002@127.0.0.1:${P['edge']}`);
-    const stream = await streamEvents();
+    const stream = await streamEvents(redis);
     const dtmf = stream.filter((e) => e.callId === cdr['callId'] && e.type === 'dtmf');
     expect(dtmf.map((e) => e.data['digit']).join('')).toBe('*21002#');
     expect(dtmf.every((e) => e.data['side'] === 'caller')).toBe(true);
@@ -397,7 +401,7 @@ describe('recording and park (media-server stand-in: sipp UAS, not Asterisk)', (
     const stream = await until(
       'recording events',
       async () => {
-        const e = (await streamEvents()).filter((x) => x.callId === cdr['callId']);
+        const e = (await streamEvents(redis)).filter((x) => x.callId === cdr['callId']);
         return e.some((x) => x.type === 'recording-stopped') ? e : undefined;
       },
       5000,
@@ -432,7 +436,7 @@ describe('recording and park (media-server stand-in: sipp UAS, not Asterisk)', (
     const refused = await until(
       'refusal',
       async () =>
-        (await streamEvents()).find(
+        (await streamEvents(redis)).find(
           (e) => e.callId === cdr['callId'] && e.type === 'action-refused',
         ),
       5000,
@@ -458,7 +462,7 @@ describe('recording and park (media-server stand-in: sipp UAS, not Asterisk)', (
     expect(rb.code, rb.errors).toBe(0);
     const parked = await until(
       'parked event',
-      async () => (await streamEvents()).find((e) => e.type === 'parked'),
+      async () => (await streamEvents(redis)).find((e) => e.type === 'parked'),
       5000,
     );
     expect(parked.data).toEqual({
@@ -489,7 +493,11 @@ describe('recording and park (media-server stand-in: sipp UAS, not Asterisk)', (
     expect(rr.code, rr.errors).toBe(0);
     expect((await held.done).code).toBe(0);
     expect((await media.done).code).toBe(0);
-    const retrieved = (await streamEvents()).find((e) => e.type === 'retrieved');
+    const retrieved = await until(
+      'retrieved event',
+      async () => (await streamEvents(redis)).find((e) => e.type === 'retrieved'),
+      5000,
+    );
     expect(retrieved?.data).toMatchObject({ slot: '701', server: `sip:127.0.0.1:${P['media']}` });
     expect((await admin('GET', '/park')).json['parked']).toEqual([]);
   });
@@ -519,7 +527,7 @@ describe('a dead webhook receiver', () => {
     expect(rs?.failed).toBe(0);
     const ended = cdrs().filter((c) => String(c['toUri']).includes('deadhook@'));
     expect(ended).toHaveLength(3);
-    const stream = await streamEvents();
+    const stream = await streamEvents(redis);
     for (const c of ended)
       expect(ofCall(stream, String(c['callId']))).toEqual([
         'created',

@@ -14,7 +14,6 @@ import dgram from 'node:dgram';
 import { join } from 'node:path';
 import { createRedisClient, type RedisClient } from '@strata/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallEvent } from '../../src/events/call-event.js';
 import {
   freeUdpPorts,
   killAll,
@@ -27,6 +26,7 @@ import {
   type AppProcess,
   edgeSeesCoresUp,
 } from './support/harness.js';
+import { streamEvents } from './support/event-sink.js';
 import { header, RawUas } from './support/raw-uas.js';
 import { TestRedis } from './support/redis.js';
 
@@ -234,9 +234,18 @@ describe('route policies after a core failover', () => {
         5000,
       );
       expect(cdr).toMatchObject({ hangupParty: 'proxy', hangupReason: 'policy' });
-      const events = (await redis.xrange('strata:events', '-', '+'))
-        .map(([, f]) => JSON.parse(f[f.indexOf('event') + 1]!) as CallEvent)
-        .filter((e) => e.callId === callId);
+      // the survivor publishes its policy event after the BYEs and the CDR, through its own
+      // delivery queue: wait for it rather than read the stream once
+      const events = await until(
+        "the survivor's end event",
+        async () => {
+          const mine = (await streamEvents(redis)).filter((e) => e.callId === callId);
+          return mine.some((e) => e.type === 'policy' && e.data['action'] === 'end')
+            ? mine
+            : undefined;
+        },
+        5000,
+      );
       const policies = events.filter((e) => e.type === 'policy');
       expect(
         policies.map((e) => [e.node === survivorName, e.data['action'], e.data['ok']]),

@@ -9,7 +9,6 @@
 import { join } from 'node:path';
 import { createRedisClient, type RedisClient } from '@strata/redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CallEvent } from '../../src/events/call-event.js';
 import {
   freeUdpPorts,
   killAll,
@@ -26,6 +25,7 @@ import {
   type SippRun,
   edgeSeesCoresUp,
 } from './support/harness.js';
+import { streamEvents } from './support/event-sink.js';
 import { TestRedis } from './support/redis.js';
 
 const dir = tempDir('route-policies');
@@ -34,11 +34,6 @@ let redisServer: TestRedis;
 let redis: RedisClient;
 let P: Record<string, number>;
 const runs: SippRun[] = [];
-
-async function streamEvents(): Promise<CallEvent[]> {
-  const entries = await redis.xrange('strata:events', '-', '+');
-  return entries.map(([, f]) => JSON.parse(f[f.indexOf('event') + 1]!) as CallEvent);
-}
 
 const cdrs = (): Record<string, unknown>[] => readCdrs(join(dir, 'core-1-cdr.jsonl'));
 
@@ -125,7 +120,7 @@ describe('route policies (sipp through edge and core)', () => {
     const mine = await until(
       'ended + policy events',
       async () => {
-        const e = (await streamEvents()).filter((x) => x.callId === callId);
+        const e = (await streamEvents(redis)).filter((x) => x.callId === callId);
         return e.some((x) => x.type === 'policy') ? e : undefined;
       },
       5000,
@@ -179,7 +174,7 @@ describe('route policies (sipp through edge and core)', () => {
     const mine = await until(
       'policy events',
       async () => {
-        const e = (await streamEvents()).filter((x) => x.callId === cdr['callId']);
+        const e = (await streamEvents(redis)).filter((x) => x.callId === cdr['callId']);
         return e.filter((x) => x.type === 'policy').length === 3 ? e : undefined;
       },
       5000,
