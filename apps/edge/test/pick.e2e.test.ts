@@ -28,7 +28,8 @@ function pick(cores: Core[]): Promise<string[]> {
     proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     proc.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-    proc.on('exit', (code) => {
+    // 'close' (stdio drained), not 'exit': the answer is larger than a pipe buffer
+    proc.on('close', (code) => {
       clearTimeout(timer);
       if (code !== 0) reject(new Error(`--pick exited ${code}: ${err}`));
       else resolve(out.trimEnd().split('\n'));

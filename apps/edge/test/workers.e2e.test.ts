@@ -62,6 +62,9 @@ describe('edge process: workers: 2', () => {
       async () => ((await edge.stats()).ring.up === 1 ? true : undefined),
       3_000,
     );
+    // the primary tells the workers over IPC; one more stats round trip (FIFO on the same
+    // channel) returns only after every worker has taken the ring change
+    await edge.stats();
     const ring = new CoreRing(
       [c1, c2].map((c) => ({
         id: c.id,

@@ -332,7 +332,15 @@ describe.skipIf(!enabled)(
         15_000,
       );
       expect(created).toMatch(/\.wav$/);
-      const dtmf = hooked.filter((e) => e.type === 'dtmf').map((e) => e.data['digit']);
+      // the webhook's delivery and Asterisk's MixMonitor are not ordered: wait for the events
+      const dtmf = await until(
+        'dtmf * and 3 at the webhook',
+        () => {
+          const d = hooked.filter((e) => e.type === 'dtmf').map((e) => e.data['digit']);
+          return d.length >= 2 ? d : undefined;
+        },
+        5000,
+      );
       expect(dtmf.slice(0, 2)).toEqual(['*', '3']);
       // the shipped `wait` holds the call (the digits after *3 change nothing): the admin ends it
       const call = await until(

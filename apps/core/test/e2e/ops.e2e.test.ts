@@ -351,8 +351,8 @@ describe('drain', () => {
       async () => ((await core2.stats()).dialogs.confirmed === 20 ? true : undefined),
       10_000,
     );
-    const exited = new Promise<number | null>((resolve) =>
-      core2.proc.once('exit', (c) => resolve(c)),
+    const exited = new Promise<number | null>(
+      (resolve) => core2.proc.once('close', (c) => resolve(c)), // after its last log lines
     );
     const drain = await admin(core2, 'POST', '/admin/drain');
     expect(drain.status).toBe(202);

@@ -213,7 +213,15 @@ describe('route policies after a core failover', () => {
     const caller = await RawUac.open(P['caller']!, P['edge']!);
     try {
       const callId = await caller.invite('prepaid');
-      const [a, b] = await Promise.all([coreA.stats(), coreB.stats()]);
+      // the owner confirms the dialog (Redis round trips) while it relays the 200, not before
+      const [a, b] = await until(
+        'the dialog confirmed on one core',
+        async () => {
+          const s = await Promise.all([coreA.stats(), coreB.stats()]);
+          return s[0].dialogs.confirmed + s[1].dialogs.confirmed === 1 ? s : undefined;
+        },
+        3000,
+      );
       const [owner, survivor, survivorName] =
         a.dialogs.confirmed === 1 ? [coreA, coreB, 'core-b'] : [coreB, coreA, 'core-a'];
       expect(a.dialogs.confirmed + b.dialogs.confirmed).toBe(1);

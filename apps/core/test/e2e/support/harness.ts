@@ -152,7 +152,8 @@ function spawnApp(
   const waiters = new Set<() => void>();
   let buf = '';
   const logFile = createWriteStream(join(dir, `${name}.log`));
-  proc.once('exit', () => logFile.end());
+  // 'close', not 'exit': stdout may still deliver the last lines after the process exited
+  proc.once('close', () => logFile.end());
   proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
     logFile.write(d);
     buf += d;
@@ -198,10 +199,10 @@ function spawnApp(
       const done = (): void => {
         clearTimeout(timer);
         waiters.delete(check);
-        proc.off('exit', onExit);
+        proc.off('close', onExit);
       };
       waiters.add(check);
-      proc.once('exit', onExit);
+      proc.once('close', onExit);
       check();
     });
   return waitForLog(`${name} start`, (l) => l['msg'] === startedMsg, 10_000).then((line) => {
@@ -414,7 +415,8 @@ export function sipp(
     options.killAfterMs ?? (timeoutS + 10) * 1000,
   );
   const done = new Promise<{ code: number | null; stdout: string; errors: string }>((resolve) => {
-    proc.once('exit', (code) => {
+    // 'close' (stdio drained), not 'exit': `stdout` then holds sipp's final screen
+    proc.once('close', (code) => {
       clearTimeout(killer);
       const file = join(options.cwd, `sipp-${scenario}-${port}-errors.log`);
       const errors = existsSync(file) ? readFileSync(file, 'utf8').slice(-4000) : '';
