@@ -227,6 +227,31 @@ function machineCpu() {
   return { idle, total };
 }
 
+/**
+ * Datagrams the kernel dropped on each UDP socket bound to one of `ports` because its receive
+ * buffer was full (the last column of /proc/net/udp, per socket): which process could not keep
+ * up, where a sipp failure count alone does not say.
+ */
+function udpDrops(ports) {
+  const out = Object.fromEntries(Object.keys(ports).map((k) => [k, 0]));
+  const byPort = new Map(Object.entries(ports).map(([k, v]) => [v, k]));
+  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
+    let text = '';
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 13) continue;
+      const name = byPort.get(parseInt(f[1].split(':')[1], 16));
+      if (name !== undefined) out[name] += Number(f[f.length - 1]) || 0;
+    }
+  }
+  return out;
+}
+
 const loadavg = () => os.loadavg().map((l) => Math.round(l * 100) / 100);
 
 // ---- readiness: an OPTIONS through edge → core → UAS must come back 200 --------------------
@@ -339,7 +364,7 @@ async function startKamailio(dir, ports) {
         '-A',
         `DS_LIST="${list}"`,
         '-m',
-        '256',
+        '1024',
         '-M',
         '16',
       ],
@@ -427,6 +452,9 @@ async function runOne(system, rate, runDir) {
         'uas_stat.csv',
         '-fd',
         '1',
+        '-trace_err',
+        '-error_file',
+        'uas_errors.log',
       ],
       { cwd: runDir },
     );
@@ -491,6 +519,8 @@ async function runOne(system, rate, runDir) {
       uas: cpuSnapshot([uas.pid]),
     };
     const m0 = machineCpu();
+    const socketPorts = { edge: ports.edge, core: ports.core, uas: ports.uas };
+    const drops0 = udpDrops(socketPorts);
     result.loadBefore = loadavg();
     const t0 = Date.now();
     const expectS = calls / rate + OPT.callMs / 1000;
@@ -561,6 +591,10 @@ async function runOne(system, rate, runDir) {
       uas: cpuSnapshot([uas.pid]),
     };
     const m1 = machineCpu();
+    const drops1 = udpDrops(socketPorts);
+    result.udpDrops = Object.fromEntries(
+      Object.keys(socketPorts).map((k) => [k, drops1[k] - drops0[k]]),
+    );
     result.loadAfter = loadavg();
     result.machineBusyPct =
       Math.round((1 - (m1.idle - m0.idle) / Math.max(1, m1.total - m0.total)) * 1000) / 10;
@@ -638,6 +672,7 @@ function table(runs) {
     ['calls', 7],
     ['failed', 7],
     ['retx uac/uas', 13],
+    ['drops e/c/u', 12],
     ['ok cps', 8],
     ['edge µs/call', 13],
     ['core µs/call', 13],
@@ -659,6 +694,7 @@ function table(runs) {
         pad(r.calls, 7),
         pad(r.failedCalls, 7),
         pad(`${r.sipp.uacRetransmissions}/${r.sipp.uasRetransmissions}`, 13),
+        pad(r.udpDrops ? `${r.udpDrops.edge}/${r.udpDrops.core}/${r.udpDrops.uas}` : '-', 12),
         pad(r.achievedCps ?? '-', 8),
         pad(r.cpu.edgeUsPerCall, 13),
         pad(r.cpu.coreUsPerCall, 13),
