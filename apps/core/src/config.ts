@@ -7,6 +7,7 @@ import {
   loadConfig,
   logLevelSchema,
   redisEndpointSchema,
+  udpSocketSchema,
   type LoadOptions,
 } from '@strata/config';
 import { opsConfigSchema } from '@strata/ops';
@@ -135,6 +136,8 @@ export const coreConfigSchema = z.object({
     .array(listenerSchema)
     .min(1)
     .default([{ transport: 'udp', host: '127.0.0.1', port: 5070 }]),
+  /** SO_RCVBUF / SO_SNDBUF of the UDP listeners (default receive buffer 4 MiB; @strata/config) */
+  udp: udpSocketSchema,
   /** domains we are responsible for (registrar, Request-URI checks) */
   domains: z.array(z.string()).default(['localhost', '127.0.0.1']),
   store: z

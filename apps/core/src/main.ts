@@ -38,7 +38,10 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createRootLogger('core', config.nodeId, config.logLevel);
-  const transport = new SipTransport({ listeners: transportListeners(config.listen), logger });
+  const transport = new SipTransport({
+    listeners: transportListeners(config.listen, config.udp),
+    logger,
+  });
   await transport.start();
   const locals = await localAliases(transport.listeners());
   const stores = createStores(config, logger);

@@ -1,3 +1,4 @@
+import { DEFAULT_UDP_RECV_BUFFER, transportListeners } from '@strata/config';
 import { describe, expect, it } from 'vitest';
 import { loadCoreConfig } from '../src/config.js';
 
@@ -13,5 +14,13 @@ describe('the embedded default config (what `npm start` runs)', () => {
       env: { STRATA_MEDIA_GROUPS: JSON.stringify({ m: { targets: [{ uri: 'sip:10.0.0.5' }] } }) },
     });
     expect(c.mediaGroups['m']?.probe.enabled).toBe(true);
+  });
+
+  it('UDP listeners ask for a 4 MiB receive buffer (the kernel default drops under load)', () => {
+    const c = loadCoreConfig({ env: {} });
+    expect(DEFAULT_UDP_RECV_BUFFER).toBe(4 * 1024 * 1024);
+    expect(transportListeners(c.listen, c.udp)).toMatchObject([
+      { transport: 'udp', recvBufferSize: DEFAULT_UDP_RECV_BUFFER },
+    ]);
   });
 });

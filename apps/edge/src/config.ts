@@ -8,6 +8,7 @@ import {
   loadConfig,
   logLevelSchema,
   redisEndpointSchema,
+  udpSocketSchema,
   type LoadOptions,
 } from '@strata/config';
 import { opsConfigSchema } from '@strata/ops';
@@ -31,16 +32,8 @@ export const edgeConfigSchema = z.object({
       { transport: 'udp', host: '127.0.0.1', port: 5060 },
       { transport: 'tcp', host: '127.0.0.1', port: 5060 },
     ]),
-  /**
-   * SO_RCVBUF / SO_SNDBUF of the UDP listeners, in bytes (default: the kernel's). A larger
-   * receive buffer absorbs bursts and floods (capped by net.core.rmem_max).
-   */
-  udp: z
-    .object({
-      recvBufferSize: z.number().int().min(4096).optional(),
-      sendBufferSize: z.number().int().min(4096).optional(),
-    })
-    .default({}),
+  /** SO_RCVBUF / SO_SNDBUF of the UDP listeners (default receive buffer 4 MiB; @strata/config) */
+  udp: udpSocketSchema,
   /** domains we serve; initial requests for other domains from untrusted sources get 403 */
   domains: z.array(z.string()).default(['localhost', '127.0.0.1']),
   cores: z

@@ -4,6 +4,8 @@ export {
   listenerSchema,
   digestAuthSchema,
   redisEndpointSchema,
+  udpSocketSchema,
+  DEFAULT_UDP_RECV_BUFFER,
   type ListenerConfig,
 } from './schemas.js';
 export { createRootLogger, type Logger } from './logger.js';

@@ -58,10 +58,40 @@ export class UdpListener {
           this.socket.off('error', onError);
           const a = this.socket.address();
           this.bound = describeBound(this.config, normalizeAddress(a.address), a.port);
+          this.checkBufferSizes();
           resolve(this.bound);
         },
       );
     });
+  }
+
+  /**
+   * The kernel caps SO_RCVBUF/SO_SNDBUF at net.core.rmem_max/wmem_max without an error; a
+   * listener that got less than configured says so once, since the shortfall shows up only
+   * as datagrams dropped under load. Linux reports twice the size it grants (socket(7)).
+   */
+  private checkBufferSizes(): void {
+    const scale = process.platform === 'linux' ? 2 : 1;
+    const check = (
+      what: string,
+      sysctl: string,
+      wanted: number | undefined,
+      got: () => number,
+    ): void => {
+      if (wanted === undefined) return;
+      const granted = got() / scale;
+      if (granted < wanted)
+        this.log.warn(
+          { address: this.bound?.address, port: this.bound?.port, wanted, granted, sysctl },
+          `udp ${what} buffer smaller than configured: the kernel caps it at ${sysctl}`,
+        );
+    };
+    check('receive', 'net.core.rmem_max', this.config.recvBufferSize, () =>
+      this.socket.getRecvBufferSize(),
+    );
+    check('send', 'net.core.wmem_max', this.config.sendBufferSize, () =>
+      this.socket.getSendBufferSize(),
+    );
   }
 
   /** Send one datagram and count it. `address` must be an IP of this socket's family. */
