@@ -17,33 +17,53 @@ function settledHeap(): number {
   return process.memoryUsage().heapUsed;
 }
 
+type CallFlow = ReturnType<typeof createCallFlow>;
+
+// the manual clock runs the protocol synchronously; yielding to the event
+// loop lets the send promises settle, as they would under real I/O
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Starts calls `from` … `to` − 1 (each runs to its end at once), settling every 500;
+ * `advanceMs` moves the clock that far per batch, so Timers L/M/J/K expire progressively
+ * (0: every transaction stays in its wait state).
+ */
+async function runCalls(
+  flow: CallFlow,
+  from: number,
+  to: number,
+  advanceMs: number,
+): Promise<void> {
+  for (let call = from; call < to; call++) {
+    flow.start(call);
+    if ((call + 1) % 500 === 0) {
+      flow.settle();
+      if (advanceMs > 0) flow.advance(advanceMs);
+      await tick();
+    }
+  }
+  flow.settle();
+  await tick();
+}
+
+/** Moves the clock past every timer: every transaction terminates. */
+async function terminateAll(flow: CallFlow): Promise<void> {
+  flow.advance(200_000);
+  await tick();
+}
+
 describe.runIf(gc !== undefined)('memory', () => {
   it('100k proxied transactions leave the heap within 5% of baseline', async () => {
     const flow = createCallFlow({ viaProxy: true });
     const layer = flow.layer!;
-    let call = 0;
-    // the manual clock runs the protocol synchronously; yielding to the event
-    // loop lets the send promises settle, as they would under real I/O
-    const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-    const run = async (calls: number): Promise<void> => {
-      for (let n = 0; n < calls; n++) {
-        flow.start(call++);
-        if (call % 500 === 0) {
-          flow.settle();
-          flow.advance(1_000); // Timers L/M/J/K expire progressively
-          await tick();
-        }
-      }
-      flow.settle();
-      flow.advance(200_000); // everything terminates
-      await tick();
-    };
-
-    await run(15_000); // warm up: JIT code, inline caches, maps at their working size
+    // warm up: JIT code, inline caches, maps at their working size
+    await runCalls(flow, 0, 15_000, 1_000);
+    await terminateAll(flow);
     expect(layer.size).toEqual({ clients: 0, servers: 0 });
     const baseline = settledHeap();
 
-    await run(50_000);
+    await runCalls(flow, 15_000, 65_000, 1_000);
+    await terminateAll(flow);
     expect(flow.completed).toBe(65_000);
     expect(layer.size).toEqual({ clients: 0, servers: 0 });
     expect(flow.timers.pending).toBe(0);
@@ -58,25 +78,11 @@ describe.runIf(gc !== undefined)('memory', () => {
   it('a proxied call waiting for its timers holds at most 6 kB per transaction', async () => {
     const flow = createCallFlow({ viaProxy: true });
     const layer = flow.layer!;
-    const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-    let call = 0;
-    const start = async (calls: number): Promise<void> => {
-      for (let n = 0; n < calls; n++) {
-        flow.start(call++);
-        if (call % 500 === 0) {
-          flow.settle();
-          await tick();
-        }
-      }
-      flow.settle();
-      await tick();
-    };
-    await start(5_000); // warm up, then let everything terminate
-    flow.advance(200_000);
-    await tick();
+    await runCalls(flow, 0, 5_000, 0); // warm up, then let everything terminate
+    await terminateAll(flow);
     const baseline = settledHeap();
 
-    await start(20_000); // every call done, every transaction still in its wait state
+    await runCalls(flow, 5_000, 25_000, 0); // every call done, every transaction waiting
     const { clients, servers } = layer.size;
     expect(clients + servers).toBe(80_000);
     const perTransaction = (settledHeap() - baseline) / (clients + servers);
@@ -85,8 +91,7 @@ describe.runIf(gc !== undefined)('memory', () => {
     );
     // ≈ 4.4 kB measured: each keeps its parsed request, the proxy's context its branches
     expect(perTransaction).toBeLessThan(6_000);
-    flow.advance(200_000);
-    await tick();
+    await terminateAll(flow);
     expect(layer.size).toEqual({ clients: 0, servers: 0 });
   }, 120_000);
 });
